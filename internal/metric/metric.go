@@ -1,0 +1,85 @@
+// Package metric is the catalogue of what stackgate measures per run: each metric's name,
+// unit, which direction is better, and whether it is gated by default with which tolerances.
+// Config validation, the result model, the comparison and the reports all read this one
+// table, so a metric is defined exactly once.
+package metric
+
+// Direction says which way a metric gets better.
+type Direction int
+
+const (
+	// LowerIsBetter: latency, error rate, CPU per request...
+	LowerIsBetter Direction = iota
+	// HigherIsBetter: throughput.
+	HigherIsBetter
+	// Info metrics are reported, never judged.
+	Info
+)
+
+// Tolerance is how far a metric may move in its bad direction before the gate warns or
+// fails. For most metrics it is relative, in percent of the baseline's median; for metrics
+// whose unit is already a percentage (error rate) it is absolute, in percentage points,
+// because a relative change from zero errors is meaningless.
+type Tolerance struct {
+	Warn float64
+	Fail float64
+}
+
+// Metric describes one measured quantity.
+type Metric struct {
+	Name      string
+	Unit      string // "req/s", "ms", "%"
+	Better    Direction
+	Gated     bool      // gated by default (DESIGN §5: throughput, p99, error rate)
+	Tolerance Tolerance // default tolerance
+	Absolute  bool      // tolerance in the metric's own unit (percentage points), not relative
+	Doc       string
+}
+
+// Names of the metrics, as they appear in result files and in `[gate.metric.<name>]`.
+const (
+	Throughput = "throughput"
+	ErrorRate  = "error_rate"
+	P50        = "p50"
+	P90        = "p90"
+	P99        = "p99"
+	P999       = "p999"
+	Max        = "max"
+)
+
+// All lists every metric in report order.
+var All = []Metric{
+	{Name: Throughput, Unit: "req/s", Better: HigherIsBetter, Gated: true, Tolerance: Tolerance{Warn: 2, Fail: 5},
+		Doc: "requests per second of the closed-loop throughput phase"},
+	{Name: ErrorRate, Unit: "%", Better: LowerIsBetter, Gated: true, Absolute: true,
+		Doc: "failed requests (socket errors, timeouts, wrong status or body) in percent of all requests of both phases"},
+	{Name: P50, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
+		Doc: "median latency at the fixed rate of the latency phase"},
+	{Name: P90, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
+		Doc: "90th percentile latency at the fixed rate"},
+	{Name: P99, Unit: "ms", Better: LowerIsBetter, Gated: true, Tolerance: Tolerance{Warn: 5, Fail: 10},
+		Doc: "99th percentile latency at the fixed rate"},
+	{Name: P999, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+		Doc: "99.9th percentile latency at the fixed rate"},
+	{Name: Max, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 20, Fail: 50},
+		Doc: "largest latency at the fixed rate"},
+}
+
+// Lookup returns the metric called name.
+func Lookup(name string) (Metric, bool) {
+	for _, m := range All {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// Names returns the names of all metrics in report order.
+func Names() []string {
+	names := make([]string, len(All))
+	for i, m := range All {
+		names[i] = m.Name
+	}
+	return names
+}
