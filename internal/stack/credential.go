@@ -1,0 +1,52 @@
+package stack
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"syscall"
+)
+
+// credentialFor returns the credentials to run as the named user, or nil when no switch is
+// needed (no user named, or it is the current one). Switching needs root.
+func credentialFor(name string) (*syscall.Credential, error) {
+	if name == "" {
+		return nil, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("looking up user %q: %w", name, err)
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("user %q: uid %q is not numeric", name, u.Uid)
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("user %q: gid %q is not numeric", name, u.Gid)
+	}
+	if int(uid) == os.Geteuid() {
+		return nil, nil
+	}
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("running as user %q needs root, but stackgate runs as uid %d", name, os.Geteuid())
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: supplementaryGroups(u)}, nil
+}
+
+// supplementaryGroups lists u's groups; when they cannot be read the child gets none
+// (rather than inheriting root's).
+func supplementaryGroups(u *user.User) []uint32 {
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil
+	}
+	groups := make([]uint32, 0, len(ids))
+	for _, id := range ids {
+		if gid, err := strconv.ParseUint(id, 10, 32); err == nil {
+			groups = append(groups, uint32(gid))
+		}
+	}
+	return groups
+}
