@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/pg"
+	"github.com/stackgate/stackgate/internal/report"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// End-to-end tests: the real stackgate binary, the real reference stack, a real PostgreSQL
+// started by stackgate, real HTTP on loopback. They use the small profile in
+// testdata/e2e.toml.
+
+var binary string // built once by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "stackgate-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "stackgate")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// needPostgres skips without the server binaries locally; under CI=true it fails.
+func needPostgres(t *testing.T) {
+	t.Helper()
+	if _, err := pg.FindBinaries(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required in CI: %v", err)
+		}
+		t.Skipf("PostgreSQL server binaries not found: %v", err)
+	}
+}
+
+type invocation struct {
+	code           int
+	stdout, stderr string
+}
+
+// stackgate runs the binary with args and extra environment variables.
+func stackgate(t *testing.T, env []string, args ...string) invocation {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	inv := invocation{stdout: out.String(), stderr: errOut.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		inv.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running stackgate: %v", err)
+	}
+	return inv
+}
+
+func runE2E(t *testing.T, env ...string) (invocation, string) {
+	t.Helper()
+	needPostgres(t)
+	out := t.TempDir()
+	inv := stackgate(t, env, "run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-out", out)
+	return inv, out
+}
+
+func readResult(t *testing.T, out string) *result.Result {
+	t.Helper()
+	r, err := result.Read(filepath.Join(out, result.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRunReferenceStack(t *testing.T) {
+	before := scratchDirs(t)
+	inv, out := runE2E(t)
+	if inv.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", inv.code, inv.stdout, inv.stderr)
+	}
+	r := readResult(t, out)
+	if !r.Complete || r.Suite != "e2e" || r.Profile != "quick" || !strings.HasPrefix(r.DefinitionHash, "sha256:") {
+		t.Errorf("result header: complete=%v suite=%q profile=%q hash=%q", r.Complete, r.Suite, r.Profile, r.DefinitionHash)
+	}
+	if r.Fingerprint.LogicalCPUs < 1 || r.Fingerprint.PostgreSQL == "" {
+		t.Errorf("fingerprint incomplete: %+v", r.Fingerprint)
+	}
+	for _, name := range []string{"json", "db"} {
+		sc := r.Scenario(name)
+		if sc == nil || len(sc.Runs) != 2 {
+			t.Fatalf("scenario %s: want 2 runs, got %+v", name, sc)
+		}
+		for _, run := range sc.Runs {
+			checkRun(t, name, run, out)
+		}
+	}
+	for _, want := range []string{"json", "db", "throughput (req/s)", "result: "} {
+		if !strings.Contains(inv.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, inv.stdout)
+		}
+	}
+	if after := scratchDirs(t); len(after) > len(before) {
+		t.Errorf("scratch directory left behind: %v", after)
+	}
+}
+
+func checkRun(t *testing.T, name string, run result.Run, out string) {
+	t.Helper()
+	m := run.Metrics
+	if m[metric.Throughput] <= 0 || m[metric.ErrorRate] != 0 {
+		t.Errorf("%s run %d: throughput %g, error rate %g", name, run.Run, m[metric.Throughput], m[metric.ErrorRate])
+	}
+	order := []string{metric.P50, metric.P90, metric.P99, metric.P999, metric.Max}
+	for i := 1; i < len(order); i++ {
+		if m[order[i-1]] > m[order[i]] || m[order[i-1]] <= 0 {
+			t.Errorf("%s run %d: percentiles out of order: %v", name, run.Run, m)
+		}
+	}
+	if m[metric.Max] > 1000 {
+		t.Errorf("%s run %d: a latency of %g ms on loopback is not sane", name, run.Run, m[metric.Max])
+	}
+	if _, err := result.DecodeHistogram(run.Latency.Histogram); err != nil {
+		t.Errorf("%s run %d: latency histogram: %v", name, run.Run, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, run.Logs["app"])); err != nil {
+		t.Errorf("%s run %d: app log missing: %v", name, run.Run, err)
+	}
+}
+
+// A known regression injected with a knob of the reference stack moves the metrics in the
+// right direction by roughly the injected amount: 10 ms more per request.
+func TestRegressionKnobMovesMetrics(t *testing.T) {
+	inv, out := runE2E(t, "REFSTACK_DELAY=10ms", "REFSTACK_KNOB_PATHS=/json")
+	if inv.code != 0 {
+		t.Fatalf("exit %d\n%s", inv.code, inv.stderr)
+	}
+	r := readResult(t, out)
+	json, db := r.Scenario("json"), r.Scenario("db")
+	p50 := report.Median(json.Samples(metric.P50))
+	if p50 < 9 || p50 > 16 {
+		t.Errorf("json p50 = %.2f ms with 10 ms injected, want about 10 ms", p50)
+	}
+	// 4 connections, each request at least 10 ms: at most 400 req/s.
+	if tp := report.Median(json.Samples(metric.Throughput)); tp > 420 {
+		t.Errorf("json throughput %.0f req/s exceeds the 400 req/s the delay allows", tp)
+	}
+	if p50 := report.Median(db.Samples(metric.P50)); p50 > 5 {
+		t.Errorf("db p50 = %.2f ms: the knob limited to /json leaked into /db", p50)
+	}
+}
+
+func TestWrongAnswerIsNotMeasured(t *testing.T) {
+	inv, out := runE2E(t, "REFSTACK_WRONG_ANSWER=1")
+	if inv.code != 3 {
+		t.Fatalf("exit %d, want 3 (could not measure)\n%s", inv.code, inv.stderr)
+	}
+	if !strings.Contains(inv.stderr, "answered wrongly") {
+		t.Errorf("stderr does not show the wrong answer:\n%s", inv.stderr)
+	}
+	r := readResult(t, out)
+	if r.Complete || r.Error == "" {
+		t.Errorf("a failed run must be marked incomplete: complete=%v error=%q", r.Complete, r.Error)
+	}
+}
+
+func TestBadConfigExits2(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "stackgate.toml")
+	os.WriteFile(file, []byte("suite = \"x\"\n[load]\nconections = 3\n"), 0o644)
+	inv := stackgate(t, nil, "run", "-config", file, "-out", filepath.Join(dir, "out"))
+	if inv.code != 2 || !strings.Contains(inv.stderr, "stackgate.toml:3: load.conections: unknown key") {
+		t.Fatalf("exit %d, stderr:\n%s", inv.code, inv.stderr)
+	}
+	inv = stackgate(t, nil, "run", "-bogus")
+	if inv.code != 2 {
+		t.Errorf("unknown flag: exit %d", inv.code)
+	}
+}
+
+func scratchDirs(t *testing.T) []string {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "stackgate-[0-9]*"))
+	return dirs
+}

@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/stack"
+)
+
+// maxShownBody bounds how much of a wrong answer an error message shows.
+const maxShownBody = 512
+
+// checkEndpoint sends the scenario's request once and refuses to time an endpoint that
+// answers wrongly: the status, the content type and the body must be as the scenario
+// expects. The error shows the offending response.
+func checkEndpoint(ctx context.Context, url string, sc config.Scenario, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, sc.Method, url, strings.NewReader(sc.Body))
+	if err != nil {
+		return fmt.Errorf("building the check request: %w", err)
+	}
+	for k, v := range sc.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("correctness check: %s %s: %w", sc.Method, sc.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("correctness check: %s %s: reading the answer: %w", sc.Method, sc.Path, err)
+	}
+	if problem := wrongAnswer(sc.Expect, resp.StatusCode, resp.Header.Get("Content-Type"), body); problem != "" {
+		return &WrongAnswerError{Method: sc.Method, Path: sc.Path, Problem: problem,
+			Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: shown(body)}
+	}
+	return nil
+}
+
+// wrongAnswer says what is wrong with a response, or "" when it is right.
+func wrongAnswer(want config.Expect, status int, contentType string, body []byte) string {
+	switch {
+	case want.Status != 0 && status != want.Status:
+		return fmt.Sprintf("status %d, expected %d", status, want.Status)
+	case want.Status == 0 && (status < 200 || status > 299):
+		return fmt.Sprintf("status %d, expected a 2xx status", status)
+	case want.ContentType != "" && !sameMediaType(contentType, want.ContentType):
+		return fmt.Sprintf("content type %q, expected %q", contentType, want.ContentType)
+	case want.BodyContains != "" && !bytes.Contains(body, []byte(want.BodyContains)):
+		return fmt.Sprintf("the body does not contain %q", want.BodyContains)
+	}
+	return ""
+}
+
+// sameMediaType compares media types without parameters ("application/json; charset=utf-8"
+// is "application/json").
+func sameMediaType(got, want string) bool {
+	g, _, err := mime.ParseMediaType(got)
+	if err != nil {
+		return false
+	}
+	w, _, err := mime.ParseMediaType(want)
+	if err != nil {
+		return strings.EqualFold(got, want)
+	}
+	return g == w
+}
+
+func shown(body []byte) string {
+	if len(body) > maxShownBody {
+		return string(body[:maxShownBody]) + "…"
+	}
+	return string(body)
+}
+
+// WrongAnswerError is an endpoint that answered its correctness check wrongly.
+type WrongAnswerError struct {
+	Method, Path string
+	Problem      string
+	Status       int
+	ContentType  string
+	Body         string
+}
+
+func (e *WrongAnswerError) Error() string {
+	return fmt.Sprintf("%s %s answered wrongly: %s\n  status: %d\n  content-type: %s\n  body: %s",
+		e.Method, e.Path, e.Problem, e.Status, e.ContentType, e.Body)
+}
+
+// readiness converts the config's readiness into the stack's.
+func readiness(r config.Ready) (stack.Ready, error) {
+	out := stack.Ready{HTTP: r.HTTP, TCP: r.TCP, Timeout: r.Timeout.Duration}
+	if r.Log != "" {
+		re, err := compileLog(r.Log)
+		if err != nil {
+			return out, err
+		}
+		out.LogLine = re
+	}
+	return out, nil
+}
+
+func compileLog(expr string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, fmt.Errorf("ready.log: %w", err)
+	}
+	return re, nil
+}

@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/stackgate/stackgate/internal/load"
+	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// record turns the two phases of a run into its metric samples and stored phases.
+func record(run result.Run, conns int, rate float64, tp, lat *load.Result) (result.Run, error) {
+	var err error
+	if run.Throughput, err = phase(tp, conns, 0); err != nil {
+		return run, err
+	}
+	if run.Latency, err = phase(lat, conns, rate); err != nil {
+		return run, err
+	}
+	run.Metrics = samples(tp, lat)
+	return run, nil
+}
+
+// samples computes one value per metric: throughput from the closed loop, latency
+// percentiles from the open loop at the fixed rate, and the error rate over both.
+func samples(tp, lat *load.Result) map[string]float64 {
+	attempts := attempted(tp) + attempted(lat)
+	errs := tp.Errors.Total() + lat.Errors.Total()
+	m := map[string]float64{
+		metric.Throughput: tp.Throughput(),
+		metric.ErrorRate:  0,
+		metric.P50:        ms(lat.Latency.ValueAtQuantile(50)),
+		metric.P90:        ms(lat.Latency.ValueAtQuantile(90)),
+		metric.P99:        ms(lat.Latency.ValueAtQuantile(99)),
+		metric.P999:       ms(lat.Latency.ValueAtQuantile(99.9)),
+		metric.Max:        ms(lat.Latency.Max()),
+	}
+	if attempts > 0 {
+		m[metric.ErrorRate] = 100 * float64(errs) / float64(attempts)
+	}
+	return m
+}
+
+// attempted counts requests that were sent or tried: answered ones plus socket failures.
+func attempted(r *load.Result) int64 {
+	return r.Requests + r.Errors.Connect + r.Errors.Timeout + r.Errors.IO
+}
+
+// ms converts a histogram value in µs to milliseconds.
+func ms(us int64) float64 { return float64(us) / 1000 }
+
+func phase(r *load.Result, conns int, rate float64) (result.Phase, error) {
+	hist, err := encode(r.Latency)
+	if err != nil {
+		return result.Phase{}, err
+	}
+	p := result.Phase{
+		Connections: conns,
+		Rate:        rate,
+		Seconds:     r.Elapsed.Seconds(),
+		Requests:    r.Requests,
+		Errors:      result.Errors(r.Errors),
+		Reconnects:  r.Reconnects,
+		Backlogged:  r.Backlogged,
+		Unsent:      r.Unsent,
+		Histogram:   hist,
+	}
+	if rate > 0 {
+		if p.Lateness, err = encode(r.Lateness); err != nil {
+			return result.Phase{}, err
+		}
+	}
+	for _, s := range r.Series {
+		p.Series = append(p.Series, result.Second{Requests: s.Requests, Errors: s.Errors})
+	}
+	return p, nil
+}
+
+func encode(h *hdrhistogram.Histogram) (string, error) {
+	if h == nil {
+		return "", nil
+	}
+	return result.EncodeHistogram(h)
+}
+
+// notes are warnings about a run that the user should see next to its numbers.
+func notes(tp, lat *load.Result, rate float64) []string {
+	var out []string
+	if lat.Unsent > 0 || float64(lat.Backlogged) > backlogWarnShare*float64(lat.Requests) {
+		out = append(out, fmt.Sprintf("latency phase: the stack did not keep up with %g req/s (%d requests waited for a free connection, %d never sent); the percentiles include that queueing — lower the rate if this is its normal capacity",
+			rate, lat.Backlogged, lat.Unsent))
+	}
+	if p99 := lat.Lateness.ValueAtQuantile(99); p99 > lateWarnMicros {
+		out = append(out, fmt.Sprintf("latency phase: the load generator itself sent requests up to %.1f ms late (p99); this is not charged to the stack, but the load was burstier than the fixed rate", ms(p99)))
+	}
+	if tp.Reconnects > 0 {
+		out = append(out, fmt.Sprintf("throughput phase: %d reconnects — the stack closes keep-alive connections, so connection setup is part of what is measured", tp.Reconnects))
+	}
+	return out
+}
+
+// backlogWarnShare: a request or two waiting for a connection is a hiccup; more than 1 %
+// means the rate is at or above what the stack can serve.
+const backlogWarnShare = 0.01
+
+// lateWarnMicros: timers on virtual machines wake ~1 ms late; beyond 5 ms the generator is
+// struggling.
+const lateWarnMicros = 5000

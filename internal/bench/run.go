@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/load"
+	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/stack"
+)
+
+// runAll measures every planned (run, scenario) pair in order.
+func (m *measurement) runAll(ctx context.Context) error {
+	plan := Plan(len(m.suite.Scenarios), m.opt.Runs, m.opt.Seed)
+	for i, step := range plan {
+		sc := m.suite.Scenarios[step.Scenario]
+		m.emit(Event{Kind: RunStart, Step: i + 1, Steps: len(plan), Run: step.Run, Scenario: sc.Name})
+		run, err := m.runOne(ctx, sc, step.Run)
+		run.Seq = i + 1
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &Error{Scenario: sc.Name, Run: step.Run, Err: err}
+		}
+		scen := &m.res.Scenarios[step.Scenario]
+		scen.Runs = append(scen.Runs, run)
+		m.emit(Event{Kind: RunDone, Step: i + 1, Steps: len(plan), Run: step.Run, Scenario: sc.Name, Metrics: run.Metrics})
+	}
+	return nil
+}
+
+// runOne measures one scenario on a freshly reset database and a freshly started stack.
+func (m *measurement) runOne(ctx context.Context, sc config.Scenario, n int) (result.Run, error) {
+	run := result.Run{Run: n, Started: time.Now().UTC(), Logs: map[string]string{}}
+	phase := func(name string) { m.emit(Event{Kind: Phase, Run: n, Scenario: sc.Name, Phase: name}) }
+
+	phase("start")
+	if err := m.db.Reset(ctx, m.suite.Database.Name); err != nil {
+		return run, fmt.Errorf("resetting the database: %w", err)
+	}
+	st, err := m.startStack(ctx, sc.Name, n, run.Logs)
+	if err != nil {
+		return run, err
+	}
+	defer st.Stop()
+
+	phase("check")
+	target := m.targetURL(sc)
+	if err := checkEndpoint(ctx, target, sc, m.suite.Load.Timeout.Duration); err != nil {
+		return run, err
+	}
+	req := load.Request{Method: sc.Method, URL: target, Header: sc.Headers, Body: []byte(sc.Body)}
+	check := load.Check{Status: sc.Expect.Status, BodyContains: sc.Expect.BodyContains}
+
+	phase("throughput")
+	tp, err := load.Run(ctx, req, load.Options{
+		Connections: m.suite.ScenarioConnections(sc),
+		Warmup:      m.suite.Load.Warmup.Duration,
+		Duration:    m.suite.Load.Duration.Duration,
+		Timeout:     m.suite.Load.Timeout.Duration,
+		Check:       check,
+	})
+	if err := phaseFailed(ctx, st, "throughput", tp, err); err != nil {
+		return run, err
+	}
+
+	phase("latency")
+	lat, err := load.Run(ctx, req, load.Options{
+		Connections: m.suite.ScenarioConnections(sc),
+		Duration:    m.suite.Load.Duration.Duration,
+		Rate:        m.suite.ScenarioRate(sc),
+		Timeout:     m.suite.Load.Timeout.Duration,
+		Check:       check,
+	})
+	if err := phaseFailed(ctx, st, "latency", lat, err); err != nil {
+		return run, err
+	}
+	if err := st.Stop(); err != nil {
+		return run, fmt.Errorf("stopping the stack: %w", err)
+	}
+	for _, w := range notes(tp, lat, m.suite.ScenarioRate(sc)) {
+		m.res.Warnings = append(m.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
+	}
+	return record(run, m.suite.ScenarioConnections(sc), m.suite.ScenarioRate(sc), tp, lat)
+}
+
+// startStack starts every process of the stack with its logs under logs/run-NN/<scenario>/.
+func (m *measurement) startStack(ctx context.Context, scenario string, n int, logs map[string]string) (*stack.Stack, error) {
+	dir := filepath.Join("logs", fmt.Sprintf("run-%02d", n), scenario)
+	if err := os.MkdirAll(filepath.Join(m.opt.OutDir, dir), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the log directory: %w", err)
+	}
+	var procs []stack.Process
+	for _, p := range m.suite.Processes {
+		sp, err := m.commandProcess(p.Name, p.Run, p.Dir, p.Env, m.processVars(p.Name))
+		if err != nil {
+			return nil, err
+		}
+		rel := filepath.Join(dir, p.Name+".log")
+		sp.LogPath = filepath.Join(m.opt.OutDir, rel)
+		logs[p.Name] = rel
+		sp.User = p.User
+		sp.CPUs = p.CPUs
+		sp.Addr = addr(m.ports[p.Name])
+		sp.Grace = p.Grace.Duration
+		sp.Ready, err = readiness(p.Ready)
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, sp)
+	}
+	return stack.Start(ctx, procs)
+}
+
+func (m *measurement) targetURL(sc config.Scenario) string {
+	return "http://" + addr(m.ports[m.suite.Load.Target]) + sc.Path
+}
+
+// phaseFailed turns what went wrong in a load phase into an error: the phase could not
+// run, the stack died during it, or not a single request succeeded (a benchmark of
+// nothing but errors measures nothing).
+func phaseFailed(ctx context.Context, st *stack.Stack, phase string, r *load.Result, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s phase: %w", phase, err)
+	}
+	if err := st.Check(); err != nil {
+		return fmt.Errorf("during the %s phase: %w", phase, err)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if r.Requests-r.Errors.Status-r.Errors.Body <= 0 {
+		return fmt.Errorf("%s phase: no request succeeded (%s)", phase, describeErrors(r.Errors))
+	}
+	return nil
+}
+
+func describeErrors(e load.Errors) string {
+	return fmt.Sprintf("%d connect, %d timeout, %d read/write, %d wrong status, %d wrong body errors",
+		e.Connect, e.Timeout, e.IO, e.Status, e.Body)
+}
+
+func sortedKeys(env map[string]string) []string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

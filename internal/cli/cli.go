@@ -1,0 +1,161 @@
+// Package cli is stackgate's command line: subcommands, flags, what the user sees, and the
+// single table that turns errors into exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Version is stackgate's version, set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = "v0.1.0-dev"
+
+// env is what a command may read of the outside world besides its flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+var commands = map[string]command{
+	"run":      {"benchmark the stack defined by stackgate.toml", runCommand},
+	"validate": {"check a config file without running anything", validateCommand},
+	"version":  {"print stackgate's version", versionCommand},
+}
+
+// Main runs stackgate with args (without the program name) and returns the exit code.
+// SIGINT and SIGTERM cancel the work in progress; everything started is cleaned up before
+// Main returns 130 or 143.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	ctx, stop := withSignals(ctx)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	err := dispatch(ctx, e, args)
+	code := exitCode(ctx, err)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "stackgate: %v\n", err)
+	}
+	return code
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return usageErrorf("no command given")
+		}
+		return nil
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		usage(e.stderr)
+		return usageErrorf("unknown command %q", args[0])
+	}
+	return cmd.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "stackgate benchmarks a whole web stack (load generator → app → PostgreSQL) and gates regressions.")
+	fmt.Fprintln(w, "\nUsage: stackgate <command> [flags]   (stackgate <command> -h for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nstackgate runs on Linux (it reads /proc and uses process groups).")
+}
+
+// newFlags makes a command's flag set; errors are returned, and -h prints to stdout.
+func newFlags(e *env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: stackgate %s %s\n\nFlags:\n", name, args)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(e.stderr)
+	}
+	return fs
+}
+
+// parseFlags parses args and refuses positional arguments the command does not take.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (flags go before it? see stackgate %s -h)", fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// interrupted records which signal cancelled the context.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
+
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// withSignals cancels ctx with an interrupted cause on SIGINT or SIGTERM.
+func withSignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(interrupted{sig: s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+func versionCommand(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(e.stdout, "stackgate %s\n", Version)
+	return err
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"syscall"
+
+	"github.com/stackgate/stackgate/internal/bench"
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// Exit codes (DESIGN §7). A broken tool must never look like a passing gate.
+const (
+	ExitOK           = 0
+	ExitRegression   = 1
+	ExitBadInput     = 2
+	ExitNotMeasured  = 3
+	ExitInconclusive = 4
+	ExitSIGINT       = 130
+	ExitSIGTERM      = 143
+)
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// badInputError is input stackgate cannot use (a file, a setting) that is not a config
+// error already.
+type badInputError struct{ err error }
+
+func (e *badInputError) Error() string { return e.err.Error() }
+func (e *badInputError) Unwrap() error { return e.err }
+
+// exitCode is the one place where errors become exit codes.
+func exitCode(ctx context.Context, err error) int {
+	var (
+		intr  interrupted
+		use   *usageError
+		cfg   *config.Error
+		file  *result.FileError
+		bad   *badInputError
+		bench *bench.Error
+	)
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(context.Cause(ctx), &intr):
+		if intr.sig == syscall.SIGTERM {
+			return ExitSIGTERM
+		}
+		return ExitSIGINT
+	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad):
+		return ExitBadInput
+	case errors.As(err, &bench):
+		return ExitNotMeasured
+	}
+	// Anything else is a failure to measure: never 0, never mistaken for a regression.
+	return ExitNotMeasured
+}
