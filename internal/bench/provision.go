@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/pg"
@@ -51,7 +52,7 @@ func (m *measurement) measure(ctx context.Context) error {
 func (m *measurement) build(ctx context.Context) error {
 	for i, c := range m.suite.Build {
 		name := fmt.Sprintf("build-%d", i+1)
-		m.emit(Event{Kind: Build, Step: i + 1, Steps: len(m.suite.Build), Detail: fmt.Sprint(c.Run)})
+		m.emit(Event{Kind: Build, Step: i + 1, Steps: len(m.suite.Build), Detail: strings.Join(c.Run, " ")})
 		if err := m.runCommand(ctx, name, c, m.vars); err != nil {
 			return fmt.Errorf("build step %d: %w", i+1, err)
 		}

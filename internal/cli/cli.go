@@ -45,7 +45,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	err := dispatch(ctx, e, args)
 	code := exitCode(ctx, err)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
+	var intr interrupted
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+	case errors.As(context.Cause(ctx), &intr):
+		fmt.Fprintf(stderr, "stackgate: %v: stopped everything it had started\n", intr)
+	default:
 		fmt.Fprintf(stderr, "stackgate: %v\n", err)
 	}
 	return code

@@ -18,13 +18,17 @@ import (
 // an *Error naming the file, the line where known, and the key.
 func Read(file string) (*Suite, error) {
 	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+	if err == nil {
+		file, err = filepath.Abs(file)
 	}
-	abs, err := filepath.Abs(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &Error{File: file, Problems: []Problem{{Msg: fmt.Sprintf("cannot read the config file (%v); pass its path with -config", err)}}}
 	}
+	abs := file
 	s, err := parse(file, data, filepath.Dir(abs))
 	if err != nil {
 		return nil, err

@@ -7,30 +7,28 @@ import (
 	"io"
 	"math"
 	"sort"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/stackgate/stackgate/internal/metric"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
 // Summary writes the median of every metric per scenario of r as an aligned table, with the
-// number of runs behind each median, followed by the result's warnings.
+// number of valid runs behind each median, followed by the result's warnings.
 func Summary(w io.Writer, r *result.Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var t table
 	header := []string{"scenario", "runs"}
 	for _, m := range metric.All {
 		header = append(header, fmt.Sprintf("%s (%s)", m.Name, m.Unit))
 	}
-	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	t.add(header...)
 	for _, sc := range r.Scenarios {
 		row := []string{sc.Name, fmt.Sprint(len(sc.Samples(metric.Throughput)))}
 		for _, m := range metric.All {
 			row = append(row, FormatValue(Median(sc.Samples(m.Name)), m.Unit))
 		}
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		t.add(row...)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.write(w); err != nil {
 		return err
 	}
 	for _, wn := range r.Warnings {
