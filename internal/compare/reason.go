@@ -1,0 +1,92 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// explain is a metric's reason: its change and, in brackets, the evidence.
+func explain(mv *MetricVerdict, detail string) string {
+	return fmt.Sprintf("%s %s (%s%s)", mv.Metric, changeText(mv), absoluteDetail(mv), detail)
+}
+
+// notSignificant explains a change beyond a tolerance that the data cannot confirm.
+func notSignificant(mv *MetricVerdict, which string, tolerance float64) string {
+	return fmt.Sprintf("%s %s beyond the %s tolerance %s but not significant (%sp=%s, needed ≤ %s)",
+		mv.Metric, changeText(mv), which, tolText(mv, tolerance), absoluteDetail(mv), formatP(mv.P), formatP(mv.Threshold))
+}
+
+// changeText is the change of the median: "+18.2 %", "−3.1 %", "+0.52 points", or
+// "from 0 to 3.20 ms" when the baseline's median is 0.
+func changeText(mv *MetricVerdict) string {
+	switch {
+	case mv.Absolute:
+		return signed(mv.Change, 2) + " points"
+	case math.IsInf(mv.Change, 0):
+		return "from 0 to " + valueText(mv.Head.Median, mv.Unit)
+	}
+	return signed(mv.Change*100, 1) + " %"
+}
+
+// absoluteDetail shows both medians of a metric with an absolute tolerance, whose change
+// alone hides where it started ("0.00 % → 0.52 %, ").
+func absoluteDetail(mv *MetricVerdict) string {
+	if !mv.Absolute {
+		return ""
+	}
+	return fmt.Sprintf("%.2f %s → %.2f %s, ", mv.Baseline.Median, mv.Unit, mv.Head.Median, mv.Unit)
+}
+
+// signed formats v with prec decimals and an explicit sign (a true minus sign).
+func signed(v float64, prec int) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', prec, 64)
+	if v < 0 && strings.Trim(s, "0.") != "" {
+		return "−" + s
+	}
+	return "+" + s
+}
+
+// tolText is a tolerance in its unit: "10 %", "0 points".
+func tolText(mv *MetricVerdict, t float64) string {
+	n := strconv.FormatFloat(t, 'g', -1, 64)
+	switch {
+	case !mv.Absolute:
+		return n + " %"
+	case t == 1:
+		return n + " point"
+	}
+	return n + " points"
+}
+
+// formatP writes a p-value (or threshold) with two significant digits and no exponent:
+// "0.002", "0.00067", "0.0000054", "1".
+func formatP(p float64) string {
+	rounded, err := strconv.ParseFloat(strconv.FormatFloat(p, 'e', 1, 64), 64)
+	if err != nil {
+		return strconv.FormatFloat(p, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(rounded, 'f', -1, 64)
+}
+
+// valueText writes a measured value with three significant digits and its unit.
+func valueText(v float64, unit string) string {
+	decimals := 0
+	if a := math.Abs(v); a > 0 && a < 100 {
+		decimals = min(4, 2-int(math.Floor(math.Log10(a))))
+	}
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if unit == "" {
+		return s
+	}
+	return s + " " + unit
+}
+
+// plural is "1 regression", "2 regressions".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
