@@ -7,9 +7,14 @@ import (
 )
 
 // table is a plain-text table: the first column left-aligned (names), the others
-// right-aligned (numbers), two spaces between columns.
+// right-aligned (numbers) unless listed in left, two spaces between columns.
 type table struct {
 	rows [][]string
+	// left marks further columns aligned left (words, not numbers).
+	left map[int]bool
+	// paint, if set, decorates a cell (e.g. with ANSI colour) after its width is measured,
+	// so escape sequences do not upset the alignment.
+	paint func(row, col int, cell string) string
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -25,19 +30,25 @@ func (t *table) write(w io.Writer) error {
 		}
 	}
 	var b strings.Builder
-	for _, row := range t.rows {
+	for r, row := range t.rows {
 		for i, c := range row {
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			text := c
+			if t.paint != nil {
+				text = t.paint(r, i, c)
+			}
+			if i > 0 {
+				b.WriteString("  ")
+			}
 			switch {
-			case i == 0:
-				b.WriteString(c)
-				if len(row) > 1 {
+			case i == 0 || t.left[i]:
+				b.WriteString(text)
+				if i < len(row)-1 {
 					b.WriteString(pad)
 				}
 			default:
-				b.WriteString("  ")
 				b.WriteString(pad)
-				b.WriteString(c)
+				b.WriteString(text)
 			}
 		}
 		b.WriteByte('\n')
