@@ -1,0 +1,182 @@
+// Package baseline is the store of baselines: results promoted by `stackgate baseline
+// update` into files in the user's repository, reviewed as diffs. A baseline file keeps, per
+// scenario and metric, the samples of every run with their median and confidence interval,
+// and a short history of earlier baselines' medians so that slow creep under tolerance is
+// visible. Bulky raw data (histograms, per-second series) go to a sidecar file. Every write
+// is atomic.
+package baseline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// Schema identifies the version of the baseline file format.
+const Schema = "stackgate.baseline/v1"
+
+// HistoryLimit is how many earlier baselines a file remembers.
+const HistoryLimit = 10
+
+// DefaultDir is the baselines directory, relative to the config file's directory.
+const DefaultDir = "baselines"
+
+// Baseline is the content of a baseline file.
+type Baseline struct {
+	Schema   string    `json:"schema"`
+	Suite    string    `json:"suite"`
+	Recorded time.Time `json:"recorded"`
+	// Raw names the sidecar with the full result (histograms, series), next to this file.
+	Raw            string             `json:"raw"`
+	Tool           string             `json:"tool"`
+	Profile        string             `json:"profile"`
+	DefinitionHash string             `json:"definition_hash"`
+	Definition     map[string]string  `json:"definition"`
+	Fingerprint    result.Fingerprint `json:"fingerprint"`
+	Git            result.Git         `json:"git"`
+	Started        time.Time          `json:"started"`
+	Scenarios      []Scenario         `json:"scenarios"`
+	// History holds earlier baselines of this file, oldest first.
+	History  []Point          `json:"history,omitempty"`
+	Warnings []result.Warning `json:"warnings,omitempty"`
+}
+
+// Scenario is one scenario's samples and summaries.
+type Scenario struct {
+	Name    string            `json:"name"`
+	Runs    int               `json:"runs"`
+	Metrics map[string]Metric `json:"metrics"`
+}
+
+// Metric is one metric's samples (one per valid run, in run order) and their summary.
+type Metric struct {
+	Median  float64   `json:"median"`
+	Lo      float64   `json:"lo"`
+	Hi      float64   `json:"hi"`
+	Samples []float64 `json:"samples"`
+}
+
+// Point is an earlier baseline, remembered by its medians.
+type Point struct {
+	Recorded       time.Time                     `json:"recorded"`
+	Revision       string                        `json:"revision,omitempty"`
+	DefinitionHash string                        `json:"definition_hash"`
+	Medians        map[string]map[string]float64 `json:"medians"`
+}
+
+// Path is where the baseline of suite for runner lives under dir. Quick baselines have
+// their own file: quick results are only ever compared with quick baselines.
+func Path(dir, runner string, s *config.Suite) string {
+	name := s.Suite
+	if s.Profile == config.ProfileQuick {
+		name += "." + config.ProfileQuick
+	}
+	return filepath.Join(dir, runner, name+".json")
+}
+
+// rawPath is the sidecar of the baseline at path.
+func rawPath(path string) string {
+	return path[:len(path)-len(filepath.Ext(path))] + ".raw.json"
+}
+
+// Read loads the baseline at path. A missing file is reported with fs.ErrNotExist (no
+// baseline yet); an unreadable one is a *result.FileError naming it — never a silent pass.
+func Read(path string) (*Baseline, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var b Baseline
+	if err := result.ReadJSON(path, Schema, &b); err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, &result.FileError{Path: path, Err: err}
+	}
+	return &b, nil
+}
+
+// check refuses a baseline whose samples cannot be lined up into runs.
+func (b *Baseline) check() error {
+	for _, sc := range b.Scenarios {
+		for name, m := range sc.Metrics {
+			if len(m.Samples) != sc.Runs {
+				return fmt.Errorf("scenario %q, metric %q: %d samples for %d runs; the file was edited by hand or is damaged: restore it from version control", sc.Name, name, len(m.Samples), sc.Runs)
+			}
+		}
+	}
+	return nil
+}
+
+// FromResult makes a baseline of a complete result.
+func FromResult(r *result.Result, recorded time.Time, rawName string) (*Baseline, error) {
+	if !r.Complete {
+		return nil, fmt.Errorf("the result is incomplete (%s): only a complete measurement can become a baseline", r.Error)
+	}
+	b := &Baseline{
+		Schema: Schema, Suite: r.Suite, Recorded: recorded.UTC(), Raw: rawName, Tool: r.Tool,
+		Profile: r.Profile, DefinitionHash: r.DefinitionHash, Definition: r.Definition,
+		Fingerprint: r.Fingerprint, Git: r.Git, Started: r.Started, Warnings: r.Warnings,
+	}
+	for _, sc := range r.Scenarios {
+		bs := Scenario{Name: sc.Name, Runs: len(sc.Samples(metric.Throughput)), Metrics: map[string]Metric{}}
+		for _, name := range sc.Metrics() {
+			samples := sc.Samples(name)
+			sum := compare.Summarize(samples)
+			bs.Metrics[name] = Metric{Median: sum.Median, Lo: sum.Lo, Hi: sum.Hi, Samples: samples}
+		}
+		b.Scenarios = append(b.Scenarios, bs)
+	}
+	return b, nil
+}
+
+// Result rebuilds the comparable part of a result from the baseline: the header and one
+// run per sample. (Histograms and series are in the raw sidecar.)
+func (b *Baseline) Result() *result.Result {
+	r := &result.Result{
+		Schema: result.Schema, Tool: b.Tool, Suite: b.Suite, Profile: b.Profile,
+		DefinitionHash: b.DefinitionHash, Definition: b.Definition, Fingerprint: b.Fingerprint,
+		Git: b.Git, Started: b.Started, Complete: true, Warnings: b.Warnings,
+	}
+	for _, sc := range b.Scenarios {
+		rs := result.Scenario{Name: sc.Name}
+		for i := 0; i < sc.Runs; i++ {
+			run := result.Run{Run: i + 1, Metrics: map[string]float64{}}
+			for name, m := range sc.Metrics {
+				run.Metrics[name] = m.Samples[i]
+			}
+			rs.Runs = append(rs.Runs, run)
+		}
+		r.Scenarios = append(r.Scenarios, rs)
+	}
+	return r
+}
+
+// point summarises the baseline for the history of its successor.
+func (b *Baseline) point() Point {
+	p := Point{Recorded: b.Recorded, Revision: b.Git.Revision, DefinitionHash: b.DefinitionHash, Medians: map[string]map[string]float64{}}
+	for _, sc := range b.Scenarios {
+		p.Medians[sc.Name] = map[string]float64{}
+		for name, m := range sc.Metrics {
+			p.Medians[sc.Name][name] = m.Median
+		}
+	}
+	return p
+}
+
+// CompareHistory is the history in the form the comparison uses: every earlier baseline
+// and this one, oldest first, so that a head result's drift spans them all.
+func (b *Baseline) CompareHistory() []compare.HistoryPoint {
+	var out []compare.HistoryPoint
+	for _, p := range append(append([]Point(nil), b.History...), b.point()) {
+		out = append(out, compare.HistoryPoint{Recorded: p.Recorded, Revision: p.Revision, DefinitionHash: p.DefinitionHash, Medians: p.Medians})
+	}
+	return out
+}
