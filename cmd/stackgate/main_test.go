@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/metric"
 	"github.com/stackgate/stackgate/internal/pg"
 	"github.com/stackgate/stackgate/internal/report"
@@ -72,12 +73,22 @@ func stackgate(t *testing.T, env []string, args ...string) invocation {
 	return inv
 }
 
-func runE2E(t *testing.T, env ...string) (invocation, string) {
+// e2e runs a stackgate command on the test profile with its own output and baselines
+// directories (under dir) and extra environment variables.
+func e2e(t *testing.T, dir string, env []string, args ...string) invocation {
 	t.Helper()
 	needPostgres(t)
-	out := t.TempDir()
-	inv := stackgate(t, env, "run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-out", out)
-	return inv, out
+	args = append(args, "-config", filepath.Join("testdata", "e2e.toml"), "-quick",
+		"-out", filepath.Join(dir, "out"), "-baselines", filepath.Join(dir, "baselines"), "-runner", "e2e")
+	return stackgate(t, env, args...)
+}
+
+// runE2E measures the test profile with runs runs and no baseline.
+func runE2E(t *testing.T, runs string, env ...string) (invocation, string) {
+	t.Helper()
+	dir := t.TempDir()
+	inv := e2e(t, dir, env, "run", "-runs", runs)
+	return inv, filepath.Join(dir, "out")
 }
 
 func readResult(t *testing.T, out string) *result.Result {
@@ -91,7 +102,7 @@ func readResult(t *testing.T, out string) *result.Result {
 
 func TestRunReferenceStack(t *testing.T) {
 	before := scratchDirs(t)
-	inv, out := runE2E(t)
+	inv, out := runE2E(t, "2")
 	if inv.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", inv.code, inv.stdout, inv.stderr)
 	}
@@ -111,7 +122,7 @@ func TestRunReferenceStack(t *testing.T) {
 			checkRun(t, name, run, out)
 		}
 	}
-	for _, want := range []string{"json", "db", "throughput (req/s)", "result: "} {
+	for _, want := range []string{"json", "db", "no baseline yet", "result: ", "verdict: "} {
 		if !strings.Contains(inv.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, inv.stdout)
 		}
@@ -147,7 +158,7 @@ func checkRun(t *testing.T, name string, run result.Run, out string) {
 // A known regression injected with a knob of the reference stack moves the metrics in the
 // right direction by roughly the injected amount: 10 ms more per request.
 func TestRegressionKnobMovesMetrics(t *testing.T) {
-	inv, out := runE2E(t, "REFSTACK_DELAY=10ms", "REFSTACK_KNOB_PATHS=/json")
+	inv, out := runE2E(t, "2", "REFSTACK_DELAY=10ms", "REFSTACK_KNOB_PATHS=/json")
 	if inv.code != 0 {
 		t.Fatalf("exit %d\n%s", inv.code, inv.stderr)
 	}
@@ -167,7 +178,7 @@ func TestRegressionKnobMovesMetrics(t *testing.T) {
 }
 
 func TestWrongAnswerIsNotMeasured(t *testing.T) {
-	inv, out := runE2E(t, "REFSTACK_WRONG_ANSWER=1")
+	inv, out := runE2E(t, "1", "REFSTACK_WRONG_ANSWER=1")
 	if inv.code != 3 {
 		t.Fatalf("exit %d, want 3 (could not measure)\n%s", inv.code, inv.stderr)
 	}
@@ -198,4 +209,64 @@ func scratchDirs(t *testing.T) []string {
 	t.Helper()
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "stackgate-[0-9]*"))
 	return dirs
+}
+
+// The gate end to end: record a baseline, catch a regression several times over (exit 1,
+// the right metrics named), pass an unchanged stack (exit 0), and refuse a damaged
+// baseline before measuring anything (exit 2, the file named).
+func TestGateCatchesRegressionAndPassesUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	rec := e2e(t, dir, nil, "baseline", "update")
+	if rec.code != 0 {
+		t.Fatalf("baseline update: exit %d\n%s\n%s", rec.code, rec.stdout, rec.stderr)
+	}
+	path := filepath.Join(dir, "baselines", "e2e", "e2e.quick.json")
+	for _, want := range []string{path, "first baseline", "throughput"} {
+		if !strings.Contains(rec.stdout, want) {
+			t.Errorf("baseline update output lacks %q:\n%s", want, rec.stdout)
+		}
+	}
+
+	slow := e2e(t, dir, []string{"REFSTACK_DELAY=5ms", "REFSTACK_KNOB_PATHS=/json"}, "run")
+	if slow.code != 1 {
+		t.Fatalf("5 ms per request on /json: exit %d, want 1\n%s\n%s", slow.code, slow.stdout, slow.stderr)
+	}
+	v := readVerdict(t, filepath.Join(dir, "out"))
+	if v.Level != compare.Fail {
+		t.Errorf("verdict level %s, want fail", v.Level)
+	}
+	for _, sc := range v.Scenarios {
+		for _, m := range sc.Metrics {
+			failed := m.Level == compare.Fail
+			wantFail := sc.Name == "json" && (m.Metric == metric.Throughput || m.Metric == metric.P99)
+			if failed != wantFail {
+				t.Errorf("%s %s: level %s (%s)", sc.Name, m.Metric, m.Level, m.Reason)
+			}
+		}
+	}
+	if !strings.Contains(slow.stdout, "json") || !strings.Contains(slow.stdout, "throughput") {
+		t.Errorf("the regression is not named in the output:\n%s", slow.stdout)
+	}
+
+	same := e2e(t, dir, nil, "run")
+	if same.code != 0 {
+		t.Fatalf("unchanged stack: exit %d, want 0\n%s\n%s", same.code, same.stdout, same.stderr)
+	}
+
+	if err := os.WriteFile(path, []byte(`{"schema": "stackgate.baseline/v1", "suite": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := e2e(t, dir, nil, "run")
+	if broken.code != 2 || !strings.Contains(broken.stderr, path) {
+		t.Fatalf("damaged baseline: exit %d, want 2 naming %s\n%s", broken.code, path, broken.stderr)
+	}
+}
+
+func readVerdict(t *testing.T, out string) *compare.Verdict {
+	t.Helper()
+	var v compare.Verdict
+	if err := result.ReadJSON(filepath.Join(out, compare.VerdictFile), compare.VerdictSchema, &v); err != nil {
+		t.Fatal(err)
+	}
+	return &v
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/config"
@@ -24,13 +25,17 @@ import (
 type Options struct {
 	Suite      *config.Suite // profile already applied
 	Runs       int
-	OutDir     string      // kept: logs go under OutDir/logs
-	ScratchDir string      // {workdir}: builds, database files, sockets; removed by the caller
-	Env        []string    // environment every command and process starts from (os.Environ())
-	Seed       uint64      // seeds the shuffled scenario order
-	Runner     string      // runner name for the fingerprint
-	Tool       string      // "stackgate <version>"
-	Progress   func(Event) // may be nil
+	OutDir     string   // kept: logs go under OutDir/logs
+	ScratchDir string   // {workdir}: builds, database files, sockets; removed by the caller
+	Env        []string // environment every command and process starts from (os.Environ())
+	Seed       uint64   // seeds the shuffled scenario order
+	// Only limits the measurement to these scenarios (nil: all), numbering runs from
+	// FirstRun (0 means 1): how the gate adds confirmation runs to some scenarios.
+	Only     []string
+	FirstRun int
+	Runner   string      // runner name for the fingerprint
+	Tool     string      // "stackgate <version>"
+	Progress func(Event) // may be nil
 }
 
 // Event reports progress to the caller (the CLI shows it).
@@ -115,7 +120,7 @@ func newResult(ctx context.Context, opt Options) *result.Result {
 	} else {
 		r.Warnings = append(r.Warnings, result.Warning{Message: err.Error()})
 	}
-	for _, sc := range opt.Suite.Scenarios {
+	for _, sc := range opt.scenarios() {
 		r.Scenarios = append(r.Scenarios, result.Scenario{Name: sc.Name})
 	}
 	return r
@@ -125,4 +130,18 @@ func (m *measurement) emit(e Event) {
 	if m.opt.Progress != nil {
 		m.opt.Progress(e)
 	}
+}
+
+// scenarios are the scenarios this measurement covers, in suite order.
+func (opt Options) scenarios() []config.Scenario {
+	if opt.Only == nil {
+		return opt.Suite.Scenarios
+	}
+	var out []config.Scenario
+	for _, sc := range opt.Suite.Scenarios {
+		if slices.Contains(opt.Only, sc.Name) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }

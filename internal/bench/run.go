@@ -16,21 +16,24 @@ import (
 
 // runAll measures every planned (run, scenario) pair in order.
 func (m *measurement) runAll(ctx context.Context) error {
-	plan := Plan(len(m.suite.Scenarios), m.opt.Runs, m.opt.Seed)
+	scenarios := m.opt.scenarios()
+	first := max(m.opt.FirstRun, 1)
+	plan := Plan(len(scenarios), m.opt.Runs, m.opt.Seed)
 	for i, step := range plan {
-		sc := m.suite.Scenarios[step.Scenario]
-		m.emit(Event{Kind: RunStart, Step: i + 1, Steps: len(plan), Run: step.Run, Scenario: sc.Name})
-		run, err := m.runOne(ctx, sc, step.Run)
+		sc := scenarios[step.Scenario]
+		n := first + step.Run - 1
+		m.emit(Event{Kind: RunStart, Step: i + 1, Steps: len(plan), Run: n, Scenario: sc.Name})
+		run, err := m.runOne(ctx, sc, n)
 		run.Seq = i + 1
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return &Error{Scenario: sc.Name, Run: step.Run, Err: err}
+			return &Error{Scenario: sc.Name, Run: n, Err: err}
 		}
 		scen := &m.res.Scenarios[step.Scenario]
 		scen.Runs = append(scen.Runs, run)
-		m.emit(Event{Kind: RunDone, Step: i + 1, Steps: len(plan), Run: step.Run, Scenario: sc.Name, Metrics: run.Metrics})
+		m.emit(Event{Kind: RunDone, Step: i + 1, Steps: len(plan), Run: n, Scenario: sc.Name, Metrics: run.Metrics})
 	}
 	return nil
 }

@@ -31,7 +31,10 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":      {"benchmark the stack defined by stackgate.toml", runCommand},
+	"run":      {"benchmark the stack and gate it against its baseline", runCommand},
+	"compare":  {"compare two result (or baseline) files without running anything", compareCommand},
+	"baseline": {"record the baseline: baseline update [-from result.json]", baselineCommand},
+	"export":   {"write a result in another format: export -format benchfmt RESULT.json", exportCommand},
 	"validate": {"check a config file without running anything", validateCommand},
 	"version":  {"print stackgate's version", versionCommand},
 }
@@ -103,15 +106,20 @@ func newFlags(e *env, name, args string) *flag.FlagSet {
 // parseFlags parses args and refuses positional arguments the command does not take.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageErrorf("%v", err)
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (flags go before it? see stackgate %s -h)", fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// flagError makes a flag parsing error a usage error (-h stays flag.ErrHelp).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageErrorf("%v", err)
 }
 
 // interrupted records which signal cancelled the context.

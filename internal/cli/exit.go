@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -48,6 +49,8 @@ func exitCode(ctx context.Context, err error) int {
 		file  *result.FileError
 		bad   *badInputError
 		bench *bench.Error
+		out   *gate.OutputError
+		gated *gateError
 	)
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
@@ -57,7 +60,10 @@ func exitCode(ctx context.Context, err error) int {
 			return ExitSIGTERM
 		}
 		return ExitSIGINT
-	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad):
+	case errors.As(err, &gated):
+		return gated.code
+	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out):
+		// out: the output directory given is unusable (read-only, full, not a directory).
 		return ExitBadInput
 	case errors.As(err, &bench):
 		return ExitNotMeasured

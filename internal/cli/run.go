@@ -2,126 +2,113 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/report"
-	"github.com/stackgate/stackgate/internal/result"
 )
 
-// runFlags are the flags of `stackgate run`.
-type runFlags struct {
-	config string
-	runs   int
-	quick  bool
-	out    string
-	keep   bool
-	runner string
-	seed   uint64
+// suiteFlags select and shape the suite; shared by run and baseline update.
+type suiteFlags struct {
+	config    string
+	runs      int
+	quick     bool
+	out       string
+	keep      bool
+	runner    string
+	baselines string
+	seed      uint64
 }
 
-func runCommand(ctx context.Context, e *env, args []string) error {
-	var f runFlags
-	fs := newFlags(e, "run", "[flags]")
+func (f *suiteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", config.DefaultFile, "suite definition `file`")
 	fs.IntVar(&f.runs, "runs", 0, "runs per scenario (default: the suite's gate.runs, or quick.runs with -quick)")
 	fs.BoolVar(&f.quick, "quick", false, "short phases and few runs, for local tries and CI (compared with quick baselines only)")
-	fs.StringVar(&f.out, "out", "stackgate-out", "output `directory`: result file and the logs of every process (kept)")
-	fs.BoolVar(&f.keep, "keep", false, "keep the scratch directory (database files, builds) for inspection")
-	fs.StringVar(&f.runner, "runner", "", "runner `name` recorded in the fingerprint (default: $STACKGATE_RUNNER, the config's runner, the host name)")
+	fs.StringVar(&f.out, "out", "stackgate-out", "output `directory`: result, verdict and the logs of every process (kept)")
+	fs.BoolVar(&f.keep, "keep", false, "keep the scratch directory (builds, sockets) for inspection")
+	fs.StringVar(&f.runner, "runner", "", "runner `name` (default: $STACKGATE_RUNNER, the config's runner, the host name)")
+	fs.StringVar(&f.baselines, "baselines", "", "baselines `directory` (default: baselines/ next to the config file)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the shuffled scenario order (default: random)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+}
+
+// options reads the suite and turns the flags into gate options.
+func (f *suiteFlags) options(e *env) (gate.Options, error) {
 	if f.runs < 0 {
-		return usageErrorf("-runs %d: give a positive number of runs", f.runs)
+		return gate.Options{}, usageErrorf("-runs %d: give a positive number of runs", f.runs)
 	}
 	suite, err := config.Read(f.config)
 	if err != nil {
-		return err
+		return gate.Options{}, err
 	}
 	if f.quick {
 		suite = suite.WithQuick()
-	}
-	if f.runs == 0 {
-		f.runs = suite.Gate.Runs
-	}
-	res, err := measure(ctx, e, suite, f)
-	if res == nil {
-		return err
-	}
-	path := filepath.Join(f.out, result.FileName)
-	if werr := result.Write(path, res); werr != nil {
-		return errors.Join(err, fmt.Errorf("saving the result: %w", werr))
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "partial result written to %s\n", path)
-		return err
-	}
-	if err := report.Summary(e.stdout, res); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\nresult: %s\n", path)
-	return nil
-}
-
-// measure prepares the output and scratch directories and runs the suite.
-func measure(ctx context.Context, e *env, suite *config.Suite, f runFlags) (*result.Result, error) {
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return nil, &badInputError{fmt.Errorf("creating the output directory: %w", err)}
-	}
-	scratch, err := newScratchDir()
-	if err != nil {
-		return nil, err
-	}
-	if f.keep {
-		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", scratch)
-	} else {
-		defer os.RemoveAll(scratch)
 	}
 	seed := f.seed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	progress := newProgress(e.stderr, f.runs*len(suite.Scenarios))
-	defer progress.finish()
-	return bench.Measure(ctx, bench.Options{
-		Suite:      suite,
-		Runs:       f.runs,
-		OutDir:     f.out,
-		ScratchDir: scratch,
-		Env:        os.Environ(),
-		Seed:       seed,
-		Runner:     runnerName(e, f.runner, suite),
-		Tool:       "stackgate " + Version,
-		Progress:   progress.event,
-	})
+	return gate.Options{
+		Suite: suite, Runs: f.runs, OutDir: f.out, Baselines: f.baselines,
+		Runner: runnerName(e, f.runner, suite), Keep: f.keep, Seed: seed,
+		Env: os.Environ(), Tool: "stackgate " + Version,
+	}, nil
 }
 
-// newScratchDir makes the directory for builds, database files and sockets. Other users
-// must be able to traverse it: PostgreSQL (and processes configured with `user`) run
-// unprivileged when stackgate runs as root.
-func newScratchDir() (string, error) {
-	dir, err := os.MkdirTemp("", "stackgate-")
+func runCommand(ctx context.Context, e *env, args []string) error {
+	var f suiteFlags
+	var j judgeFlags
+	fs := newFlags(e, "run", "[flags]")
+	f.register(fs)
+	j.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	failOn, err := parseFailOn(j.failOn)
 	if err != nil {
-		return "", fmt.Errorf("creating the scratch directory: %w", err)
+		return err
 	}
-	if err := os.Chmod(dir, 0o711); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("creating the scratch directory: %w", err)
+	opt, err := f.options(e)
+	if err != nil {
+		return err
 	}
-	return dir, nil
+	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
+	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*len(opt.Suite.Scenarios))
+	opt.Progress = progress.event
+	out, err := gate.Run(ctx, opt)
+	progress.finish()
+	if out.ScratchDir != "" {
+		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", out.ScratchDir)
+	}
+	return showOutcome(e, out, err, failOn)
 }
 
-// runnerName is, in order: -runner, $STACKGATE_RUNNER, the config's runner, the host name.
-func runnerName(e *env, flagValue string, suite *config.Suite) string {
-	host, _ := os.Hostname()
-	return firstNonEmpty(flagValue, e.getenv("STACKGATE_RUNNER"), suite.Runner, host)
+// showOutcome prints the verdict and the files written, and turns the verdict into the
+// command's error (hence its exit code).
+func showOutcome(e *env, out *gate.Outcome, err error, failOn failOn) error {
+	if out != nil && out.Verdict != nil {
+		if rerr := report.Terminal(e.stdout, out.Verdict, report.TerminalOptions{Color: colorful(e)}); rerr != nil {
+			return rerr
+		}
+	}
+	if out != nil && out.ResultPath != "" {
+		fmt.Fprintf(e.stdout, "\nresult:  %s\n", out.ResultPath)
+	}
+	if out != nil && out.VerdictPath != "" {
+		fmt.Fprintf(e.stdout, "verdict: %s\n", out.VerdictPath)
+	}
+	if err != nil {
+		return err
+	}
+	return verdictExit(out.Verdict, failOn)
+}
+
+// colorful: colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+func colorful(e *env) bool {
+	return isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 }
 
 func validateCommand(_ context.Context, e *env, args []string) error {
@@ -138,4 +125,10 @@ func validateCommand(_ context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "%s: suite %q is valid: %d scenarios, %d processes\ndefinition %s (quick: %s)\n",
 		*file, suite.Suite, len(suite.Scenarios), len(suite.Processes), def.Hash(), suite.WithQuick().Definition().Hash())
 	return nil
+}
+
+// runnerName is, in order: -runner, $STACKGATE_RUNNER, the config's runner, the host name.
+func runnerName(e *env, flagValue string, suite *config.Suite) string {
+	host, _ := os.Hostname()
+	return firstNonEmpty(flagValue, e.getenv("STACKGATE_RUNNER"), suite.Runner, host)
 }

@@ -189,17 +189,15 @@ func (s *Suite) TargetProcess() Process {
 	return Process{}
 }
 
-// WithQuick returns a copy of the suite with the quick profile applied: shorter phases and
-// fewer runs. The phases are part of the definition, so quick results get their own hash
+// WithQuick returns a copy of the suite with the quick profile applied: shorter phases,
+// fewer runs, no confirmation stage. The phases are part of the definition, so quick results get their own hash
 // and are compared with quick baselines only.
 func (s *Suite) WithQuick() *Suite {
 	q := *s
 	q.Load.Warmup = s.Quick.Warmup
 	q.Load.Duration = s.Quick.Duration
 	q.Gate.Runs = s.Quick.Runs
-	if q.Gate.MaxRuns < q.Gate.Runs {
-		q.Gate.MaxRuns = q.Gate.Runs
-	}
+	q.Gate.MaxRuns = s.Quick.Runs // quick means quick: no confirmation runs
 	q.Profile = ProfileQuick
 	return &q
 }

@@ -7,19 +7,26 @@ import (
 
 // Defaults of a suite. They are filled in by applyDefaults, the only place that does so.
 const (
-	DefaultFile            = "stackgate.toml"
-	DefaultDatabaseName    = "bench"
-	DefaultConnections     = 32
-	DefaultWarmup          = 5 * time.Second
-	DefaultDuration        = 10 * time.Second
-	DefaultRequestTimeout  = 5 * time.Second
-	DefaultReadyTimeout    = 30 * time.Second
-	DefaultGrace           = 5 * time.Second
-	DefaultStepTimeout     = 10 * time.Minute
-	DefaultQuickWarmup     = 500 * time.Millisecond
-	DefaultQuickDuration   = 1 * time.Second
-	DefaultQuickRuns       = 3
-	DefaultRuns            = 10
+	DefaultFile           = "stackgate.toml"
+	DefaultDatabaseName   = "bench"
+	DefaultConnections    = 32
+	DefaultWarmup         = 5 * time.Second
+	DefaultDuration       = 10 * time.Second
+	DefaultRequestTimeout = 5 * time.Second
+	DefaultReadyTimeout   = 30 * time.Second
+	DefaultGrace          = 5 * time.Second
+	DefaultStepTimeout    = 10 * time.Minute
+	DefaultQuickWarmup    = 500 * time.Millisecond
+	DefaultQuickDuration  = 1 * time.Second
+	// DefaultQuickRuns is the fewest runs at which a regression of several times can be
+	// significant across a suite of 5 scenarios (15 gated metrics at α 0.01: 7 against 7
+	// runs reach p = 0.0003 < 0.01/15).
+	DefaultQuickRuns = 7
+	// DefaultRuns is set by internal/compare's statistical self-check (SelfCheckRuns): the
+	// fewest runs at which 15 gated metrics with 3 % noise raise a false alarm in at most
+	// 1 % of unchanged invocations and catch a 10 % regression (fail) in 90 % and a 5 %
+	// regression (warn or fail) in 80 %.
+	DefaultRuns            = 12
 	DefaultAlpha           = 0.01
 	DefaultMethod          = "GET"
 	DefaultMaxRunsMultiple = 2 // max_runs defaults to twice runs (room to confirm before alerting)
@@ -74,6 +81,13 @@ func applyDefaults(s *Suite, set func(path string) bool) {
 }
 
 type defaulter func(path string, apply func())
+
+// DefaultGate returns the gate rules of a suite that sets none.
+func DefaultGate() Gate {
+	var g Gate
+	gateDefaults(&g, func(_ string, apply func()) { apply() })
+	return g
+}
 
 func commandDefaults(c *Command, at string, def defaulter) {
 	def(at+".dir", func() { c.Dir = "." })

@@ -1,0 +1,261 @@
+// Package gate is one gate invocation end to end, shared by the command line and the
+// GitHub Action so that a laptop and a CI runner take the same path: load the baseline,
+// measure the suite, compare, add confirmation runs when a regression is suspected but not
+// yet significant, and write the result and verdict files. It never prints and never
+// decides exit codes; it returns what happened.
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/stackgate/stackgate/internal/baseline"
+	"github.com/stackgate/stackgate/internal/bench"
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// Options of one invocation.
+type Options struct {
+	Suite     *config.Suite // profile already applied
+	Runs      int           // head runs of the first stage (0: the suite's gate.runs)
+	OutDir    string        // result, verdict, logs (kept)
+	Baselines string        // baselines directory ("": <configdir>/baselines)
+	Runner    string
+	Keep      bool // keep the scratch directory
+	Seed      uint64
+	Env       []string
+	Tool      string
+	// AllowDefinitionChange and AllowOtherMachine compare anyway, with a warning.
+	AllowDefinitionChange bool
+	AllowOtherMachine     bool
+	Progress              func(bench.Event)
+}
+
+// Outcome is what an invocation produced.
+type Outcome struct {
+	Result       *result.Result
+	Verdict      *compare.Verdict
+	ResultPath   string
+	VerdictPath  string
+	BaselinePath string
+	ScratchDir   string // set when kept
+}
+
+// BaselinePath is where the suite's baseline for opt's runner lives.
+func (opt Options) BaselinePath() string {
+	dir := opt.Baselines
+	if dir == "" {
+		dir = opt.Suite.Path(baseline.DefaultDir)
+	}
+	return baseline.Path(dir, opt.Runner, opt.Suite)
+}
+
+func (opt Options) runs() int {
+	if opt.Runs > 0 {
+		return opt.Runs
+	}
+	return opt.Suite.Gate.Runs
+}
+
+// Run measures the suite and judges it against the stored baseline. The result file is
+// written before anything else can fail; when the measurement fails the verdict says
+// error and the measurement's error is returned.
+func Run(ctx context.Context, opt Options) (*Outcome, error) {
+	out := &Outcome{BaselinePath: opt.BaselinePath()}
+	base, err := readBaseline(out.BaselinePath)
+	if err != nil {
+		return out, err // an unreadable baseline is bad input: fail before measuring
+	}
+	res, err := measure(ctx, opt, out, nil, 1, opt.runs())
+	if res == nil {
+		return out, err
+	}
+	in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: "baseline"}
+	if err == nil {
+		out.Verdict, err = judge(ctx, opt, out, in)
+	}
+	if err != nil {
+		out.Verdict = compare.Compare(in, opt.rules()) // the head is incomplete: the verdict says error
+	}
+	if werr := writeVerdict(out, opt.OutDir); werr != nil {
+		return out, errors.Join(err, werr)
+	}
+	return out, err
+}
+
+// judge compares, and when a gated metric looks worse than its tolerance without being
+// significant yet, adds runs to those scenarios and judges again.
+func judge(ctx context.Context, opt Options, out *Outcome, in compare.Input) (*compare.Verdict, error) {
+	rules := opt.rules()
+	first, second := stages(rules.Alpha, opt.Suite.Gate.MaxRuns > opt.runs() && in.Base != nil)
+	v := compare.CompareStage(in, rules, first)
+	if second == nil {
+		return v, nil
+	}
+	again := compare.NeedsConfirmation(v)
+	if len(again) == 0 {
+		return v, nil
+	}
+	return confirm(ctx, opt, out, in, v, again, *second)
+}
+
+// stages splits α between the first comparison and the confirmation (nil when there is
+// none), so that adding runs after looking cannot inflate false alarms (see compare).
+func stages(alpha float64, confirmation bool) (compare.Stage, *compare.Stage) {
+	if !confirmation {
+		return compare.Stage{Alpha: alpha}, nil
+	}
+	return compare.Stage{Alpha: alpha / 2}, &compare.Stage{Alpha: alpha / 2, Bonferroni: true}
+}
+
+// confirm adds head runs to the scenarios that looked worse without being significant and
+// judges again on all runs.
+func confirm(ctx context.Context, opt Options, out *Outcome, in compare.Input, first *compare.Verdict, scenarios []string, stage compare.Stage) (*compare.Verdict, error) {
+	added := opt.Suite.Gate.MaxRuns - opt.runs()
+	extra, err := measure(ctx, opt, out, scenarios, opt.runs()+1, added)
+	if extra == nil {
+		return first, err
+	}
+	appendRuns(in.Head, extra)
+	if werr := result.Write(out.ResultPath, in.Head); werr != nil {
+		return first, errors.Join(err, fmt.Errorf("saving the result: %w", werr))
+	}
+	if err != nil {
+		return first, err
+	}
+	second := compare.CompareStage(in, opt.rules(), stage)
+	return compare.Merge(first, second, compare.Confirmation{Scenarios: scenarios, AddedRuns: added, StageAlpha: stage.Alpha}), nil
+}
+
+// appendRuns adds the runs of extra to the matching scenarios of r; the result is
+// complete only if both measurements were.
+func appendRuns(r, extra *result.Result) {
+	for _, sc := range extra.Scenarios {
+		if target := r.Scenario(sc.Name); target != nil {
+			seq := len(runsOf(r))
+			for _, run := range sc.Runs {
+				run.Seq += seq
+				target.Runs = append(target.Runs, run)
+			}
+		}
+	}
+	r.Finished = extra.Finished
+	r.Complete = r.Complete && extra.Complete
+	if extra.Error != "" {
+		r.Error = extra.Error
+	}
+	r.Warnings = append(r.Warnings, extra.Warnings...)
+}
+
+func runsOf(r *result.Result) []result.Run {
+	var all []result.Run
+	for _, sc := range r.Scenarios {
+		all = append(all, sc.Runs...)
+	}
+	return all
+}
+
+func (opt Options) rules() compare.Rules {
+	rules := compare.RulesFromConfig(opt.Suite.Gate)
+	rules.AllowDefinitionChange = opt.AllowDefinitionChange
+	rules.AllowOtherMachine = opt.AllowOtherMachine
+	return rules
+}
+
+// measure runs (part of) the suite into a scratch directory and writes the result file.
+// It returns a nil result only when nothing could be measured or written.
+func measure(ctx context.Context, opt Options, out *Outcome, only []string, firstRun, runs int) (*result.Result, error) {
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
+	}
+	scratch, err := newScratchDir()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Keep {
+		out.ScratchDir = scratch
+	} else {
+		defer os.RemoveAll(scratch)
+	}
+	res, err := bench.Measure(ctx, bench.Options{
+		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: scratch, Env: opt.Env,
+		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
+		Only: only, FirstRun: firstRun,
+	})
+	if only == nil {
+		out.Result = res
+		out.ResultPath = filepath.Join(opt.OutDir, result.FileName)
+		if werr := result.Write(out.ResultPath, res); werr != nil {
+			return nil, errors.Join(err, &OutputError{fmt.Errorf("saving the result: %w", werr)})
+		}
+	}
+	return res, err
+}
+
+// OutputError is a failure to write into the output directory.
+type OutputError struct{ Err error }
+
+func (e *OutputError) Error() string { return e.Err.Error() }
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// newScratchDir makes the directory for builds, database files and sockets. Other users
+// must be able to traverse it: PostgreSQL (and processes configured with `user`) run
+// unprivileged when stackgate runs as root.
+func newScratchDir() (string, error) {
+	dir, err := os.MkdirTemp("", "stackgate-")
+	if err != nil {
+		return "", fmt.Errorf("creating the scratch directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("creating the scratch directory: %w", err)
+	}
+	return dir, nil
+}
+
+func writeVerdict(out *Outcome, dir string) error {
+	out.VerdictPath = filepath.Join(dir, compare.VerdictFile)
+	if err := result.WriteJSON(out.VerdictPath, verdictFile(out.Verdict)); err != nil {
+		return &OutputError{fmt.Errorf("saving the verdict: %w", err)}
+	}
+	return nil
+}
+
+func verdictFile(v *compare.Verdict) *compare.Verdict {
+	v.Schema = compare.VerdictSchema
+	return v
+}
+
+// stored is a baseline read from disk, or nil when there is none yet.
+type stored struct{ b *baseline.Baseline }
+
+func readBaseline(path string) (*stored, error) {
+	b, err := baseline.Read(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &stored{b}, nil
+}
+
+func (s *stored) result() *result.Result {
+	if s == nil {
+		return nil
+	}
+	return s.b.Result()
+}
+
+func (s *stored) history() []compare.HistoryPoint {
+	if s == nil {
+		return nil
+	}
+	return s.b.CompareHistory()
+}
