@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/stackgate/stackgate/internal/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -28,29 +26,6 @@ func golden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
 	}
-}
-
-func TestSummary(t *testing.T) {
-	run := func(n int, tp, p99, errs float64) result.Run {
-		return result.Run{Run: n, Metrics: map[string]float64{
-			"throughput": tp, "error_rate": errs, "p50": p99 / 4, "p90": p99 / 2, "p99": p99, "p999": p99 * 1.5, "max": p99 * 2}}
-	}
-	r := &result.Result{
-		Scenarios: []result.Scenario{
-			{Name: "json", Runs: []result.Run{run(1, 35120.4, 1.2, 0), run(2, 34980, 1.31, 0), run(3, 36001, 1.1, 0)}},
-			{Name: "queries", Runs: []result.Run{run(1, 1420, 15.9, 0.25), run(2, 1388, 17.2, 0)}},
-			{Name: "empty"},
-		},
-		Warnings: []result.Warning{
-			{Scenario: "queries", Run: 2, Message: "latency phase: the stack did not keep up"},
-			{Message: "asking git: not a repository"},
-		},
-	}
-	var b bytes.Buffer
-	if err := Summary(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "summary.txt", b.Bytes())
 }
 
 func TestMedian(t *testing.T) {
