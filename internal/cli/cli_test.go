@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,3 +100,44 @@ func TestRunnerName(t *testing.T) {
 		}
 	}
 }
+
+// Every flag the README's command list shows exists on that command (docs are tested like
+// code), and the README opens with the main job and the test command.
+func TestREADMECommands(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	_, first, _ := strings.Cut(readme, "```sh\n")
+	first, _, _ = strings.Cut(first, "```")
+	lines := strings.Split(strings.TrimSpace(first), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "go run ./cmd/stackgate run") || !strings.HasPrefix(lines[1], "go test") {
+		t.Errorf("the README must open with the main job and the test command, got:\n%s", first)
+	}
+	_, list, _ := strings.Cut(readme, "## Commands\n\n```\n")
+	list, _, _ = strings.Cut(list, "```")
+	cmd := ""
+	for _, line := range strings.Split(list, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && fields[0] == "stackgate" {
+			cmd = fields[1]
+		}
+		if cmd == "" {
+			continue
+		}
+		args := []string{cmd, "-h"}
+		if cmd == "baseline" {
+			args = []string{"baseline", "update", "-h"}
+		}
+		_, help, _ := run(args...)
+		for _, m := range flagPattern.FindAllStringSubmatch(line, -1) {
+			f := m[1]
+			if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
+				t.Errorf("README shows %s for %s, but %s has no such flag", f, cmd, cmd)
+			}
+		}
+	}
+}
+
+var flagPattern = regexp.MustCompile(`(?:^|[\s\[])(-[a-z][a-z-]*)`)

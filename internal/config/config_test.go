@@ -243,3 +243,19 @@ func TestReadChecksSQLFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The suite example in the README is a valid suite (docs are tested like code).
+func TestREADMEExampleParses(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```toml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README.md has no ```toml example")
+	}
+	if _, err := Parse("README.md", []byte(example)); err != nil {
+		t.Fatalf("the README's suite example is not valid:\n%v", err)
+	}
+}

@@ -105,13 +105,15 @@ func judge(ctx context.Context, opt Options, out *Outcome, in compare.Input) (*c
 	return confirm(ctx, opt, out, in, v, again, *second)
 }
 
-// stages splits α between the first comparison and the confirmation (nil when there is
-// none), so that adding runs after looking cannot inflate false alarms (see compare).
+// stages are the comparisons of an invocation: one spending the whole α, or, with a
+// confirmation stage, α split between the two so that adding runs after looking cannot
+// inflate false alarms (see compare.Stages).
 func stages(alpha float64, confirmation bool) (compare.Stage, *compare.Stage) {
 	if !confirmation {
 		return compare.Stage{Alpha: alpha}, nil
 	}
-	return compare.Stage{Alpha: alpha / 2}, &compare.Stage{Alpha: alpha / 2, Bonferroni: true}
+	first, second := compare.Stages(alpha)
+	return first, &second
 }
 
 // confirm adds head runs to the scenarios that looked worse without being significant and
@@ -136,9 +138,9 @@ func confirm(ctx context.Context, opt Options, out *Outcome, in compare.Input, f
 // appendRuns adds the runs of extra to the matching scenarios of r; the result is
 // complete only if both measurements were.
 func appendRuns(r, extra *result.Result) {
+	seq := len(runsOf(r)) // extra's positions continue after every run measured so far
 	for _, sc := range extra.Scenarios {
 		if target := r.Scenario(sc.Name); target != nil {
-			seq := len(runsOf(r))
 			for _, run := range sc.Runs {
 				run.Seq += seq
 				target.Runs = append(target.Runs, run)
