@@ -10,6 +10,7 @@ import (
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/load"
 	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
 )
 
 func TestPlan(t *testing.T) {
@@ -61,6 +62,12 @@ func TestWrongAnswer(t *testing.T) {
 		{"missing content type", config.Expect{ContentType: "application/json"}, 200, "", "{}", `content type "", expected "application/json"`},
 		{"body", config.Expect{BodyContains: "randomNumber"}, 200, "", `{"id":1,"randomNumber":2}`, ""},
 		{"wrong body", config.Expect{BodyContains: "randomNumber"}, 200, "", `{"message":"wrong"}`, `the body does not contain "randomNumber"`},
+		{"json fields", config.Expect{JSONFields: []string{"id", "randomNumber"}}, 200, "", `{"id":1,"randomNumber":2}`, ""},
+		{"json array", config.Expect{JSONFields: []string{"id"}}, 200, "", `[{"id":1},{"id":2}]`, ""},
+		{"json field missing", config.Expect{JSONFields: []string{"id", "randomNumber"}}, 200, "", `{"id":1}`, `the JSON body lacks the field "randomNumber"`},
+		{"json array element missing a field", config.Expect{JSONFields: []string{"id"}}, 200, "", `[{"id":1},{"x":2}]`, `the JSON body lacks the field "id"`},
+		{"empty json array", config.Expect{JSONFields: []string{"id"}}, 200, "", `[]`, "the body is an empty JSON array, expected objects with id"},
+		{"not json", config.Expect{JSONFields: []string{"id"}}, 200, "", `<html>`, "the body is not JSON (invalid character '<' looking for beginning of value)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -91,10 +98,43 @@ func TestSamples(t *testing.T) {
 	near("p50", m[metric.P50], 50)
 	near("p99", m[metric.P99], 99)
 	near("max", m[metric.Max], 100)
-	for _, mt := range metric.All {
-		if _, ok := m[mt.Name]; !ok {
-			t.Errorf("metric %s missing from a run's samples", mt.Name)
+	for _, name := range []string{metric.Throughput, metric.ErrorRate, metric.P50, metric.P90, metric.P99, metric.P999, metric.Max} {
+		if _, ok := m[name]; !ok {
+			t.Errorf("metric %s missing from a run's samples", name)
 		}
+	}
+}
+
+func TestResourceSamples(t *testing.T) {
+	statements, rows := int64(3000), int64(60000)
+	tp := measured{
+		load: &load.Result{Requests: 20_000, Elapsed: 2 * time.Second},
+		use:  &result.Resources{StackCPU: 1.5, RSSPeak: 50e6, RSSSlope: 1e6, ThreadsPeak: 12, SessionsPeak: 8},
+	}
+	lat := measured{
+		load: &load.Result{Requests: 1000, Elapsed: time.Second},
+		use: &result.Resources{StackCPU: 0.05, DBCPU: 0.02, Statements: &statements, Rows: &rows,
+			RSSPeak: 52e6, ThreadsPeak: 10, SessionsPeak: 9},
+	}
+	m := resourceSamples(tp, lat)
+	want := map[string]float64{
+		metric.CPUPerRequest:     50, // 0.05 s / 1000 requests = 50 µs
+		metric.DBCPUPerRequest:   20,
+		metric.QueriesPerRequest: 3,
+		metric.RowsPerRequest:    60,
+		metric.RSSPeak:           52,  // MB, the larger of the phases
+		metric.RSSGrowth:         100, // 1 MB/s at 10 000 req/s
+		metric.SessionsPeak:      9,
+		metric.ThreadsPeak:       12,
+	}
+	for name, w := range want {
+		if got, ok := m[name]; !ok || math.Abs(got-w) > 1e-9*math.Max(1, w) {
+			t.Errorf("%s = %v, want %v", name, got, w)
+		}
+	}
+	lat.use.Statements, lat.use.Rows = nil, nil
+	if _, ok := resourceSamples(tp, lat)[metric.QueriesPerRequest]; ok {
+		t.Error("queries per request without pg_stat_statements")
 	}
 }
 

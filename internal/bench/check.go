@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -58,6 +59,36 @@ func wrongAnswer(want config.Expect, status int, contentType string, body []byte
 		return fmt.Sprintf("content type %q, expected %q", contentType, want.ContentType)
 	case want.BodyContains != "" && !bytes.Contains(body, []byte(want.BodyContains)):
 		return fmt.Sprintf("the body does not contain %q", want.BodyContains)
+	case len(want.JSONFields) > 0:
+		return missingJSONFields(body, want.JSONFields)
+	}
+	return ""
+}
+
+// missingJSONFields says what is wrong with a body that must be a JSON object with fields,
+// or a non-empty array of such objects ("" when it is right).
+func missingJSONFields(body []byte, fields []string) string {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Sprintf("the body is not JSON (%v)", err)
+	}
+	objects := []any{v}
+	if arr, ok := v.([]any); ok {
+		if len(arr) == 0 {
+			return "the body is an empty JSON array, expected objects with " + strings.Join(fields, ", ")
+		}
+		objects = arr
+	}
+	for i, o := range objects {
+		obj, ok := o.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("element %d of the body is not a JSON object", i)
+		}
+		for _, f := range fields {
+			if _, ok := obj[f]; !ok {
+				return fmt.Sprintf("the JSON body lacks the field %q", f)
+			}
+		}
 	}
 	return ""
 }

@@ -9,17 +9,52 @@ import (
 	"github.com/stackgate/stackgate/internal/result"
 )
 
+// measured is one timed phase: what the generator saw and what the stack used.
+type measured struct {
+	load *load.Result
+	use  *result.Resources
+}
+
 // record turns the two phases of a run into its metric samples and stored phases.
-func record(run result.Run, conns int, rate float64, tp, lat *load.Result) (result.Run, error) {
+func record(run result.Run, conns int, rate float64, tp, lat measured) (result.Run, error) {
 	var err error
-	if run.Throughput, err = phase(tp, conns, 0); err != nil {
+	if run.Throughput, err = phase(tp.load, conns, 0); err != nil {
 		return run, err
 	}
-	if run.Latency, err = phase(lat, conns, rate); err != nil {
+	if run.Latency, err = phase(lat.load, conns, rate); err != nil {
 		return run, err
 	}
-	run.Metrics = samples(tp, lat)
+	run.Throughput.Resources, run.Latency.Resources = tp.use, lat.use
+	run.Metrics = samples(tp.load, lat.load)
+	for name, v := range resourceSamples(tp, lat) {
+		run.Metrics[name] = v
+	}
 	return run, nil
+}
+
+// resourceSamples computes the whole-stack metrics. Work per request is taken at the fixed
+// rate, where every run and every revision does the same work; the memory slope in the
+// throughput phase, where the most requests pass.
+func resourceSamples(tp, lat measured) map[string]float64 {
+	m := map[string]float64{}
+	if lat.use != nil && lat.load.Requests > 0 {
+		n := float64(lat.load.Requests)
+		m[metric.CPUPerRequest] = lat.use.StackCPU * 1e6 / n
+		m[metric.DBCPUPerRequest] = lat.use.DBCPU * 1e6 / n
+		if lat.use.Statements != nil {
+			m[metric.QueriesPerRequest] = float64(*lat.use.Statements) / n
+			m[metric.RowsPerRequest] = float64(*lat.use.Rows) / n
+		}
+	}
+	if tp.use != nil && lat.use != nil {
+		m[metric.RSSPeak] = float64(max(tp.use.RSSPeak, lat.use.RSSPeak)) / 1e6
+		m[metric.SessionsPeak] = float64(max(tp.use.SessionsPeak, lat.use.SessionsPeak))
+		m[metric.ThreadsPeak] = float64(max(tp.use.ThreadsPeak, lat.use.ThreadsPeak))
+	}
+	if tp.use != nil && tp.load.Throughput() > 0 {
+		m[metric.RSSGrowth] = tp.use.RSSSlope / tp.load.Throughput()
+	}
+	return m
 }
 
 // samples computes one value per metric: throughput from the closed loop, latency

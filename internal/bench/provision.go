@@ -22,9 +22,10 @@ type measurement struct {
 	res   *result.Result
 	logs  string // OutDir/logs
 
-	db    *pg.Server
-	vars  map[string]string // template values shared by every command
-	ports map[string]int    // process name → its port for the whole invocation
+	db      *pg.Server
+	monitor *pg.Monitor       // watches the stack's database during the phases
+	vars    map[string]string // template values shared by every command
+	ports   map[string]int    // process name → its port for the whole invocation
 }
 
 func (m *measurement) measure(ctx context.Context) error {
@@ -35,13 +36,18 @@ func (m *measurement) measure(ctx context.Context) error {
 	if err := m.build(ctx); err != nil {
 		return err
 	}
-	if err := m.startDatabase(ctx); err != nil {
+	err := m.startDatabase(ctx)
+	if err != nil {
 		return err
 	}
 	defer m.db.Stop()
 	if err := m.setupDatabase(ctx); err != nil {
 		return err
 	}
+	if m.monitor, err = m.db.Monitor(ctx, m.suite.Database.Name); err != nil {
+		return err
+	}
+	defer m.monitor.Close()
 	if err := m.allocatePorts(); err != nil {
 		return err
 	}

@@ -55,42 +55,77 @@ func (m *measurement) runOne(ctx context.Context, sc config.Scenario, n int) (re
 
 	phase("check")
 	target := m.targetURL(sc)
-	if err := checkEndpoint(ctx, target, sc, m.suite.Load.Timeout.Duration); err != nil {
+	timeout := m.suite.Load.Timeout.Duration
+	if err := checkEndpoint(ctx, target, sc, timeout); err != nil {
 		return run, err
 	}
 	req := load.Request{Method: sc.Method, URL: target, Header: sc.Headers, Body: []byte(sc.Body)}
-	check := load.Check{Status: sc.Expect.Status, BodyContains: sc.Expect.BodyContains}
+	opts := load.Options{
+		Connections: m.suite.ScenarioConnections(sc),
+		Timeout:     timeout,
+		Check:       load.Check{Status: sc.Expect.Status, BodyContains: sc.Expect.BodyContains},
+	}
+	if warm := m.suite.Load.Warmup.Duration; warm > 0 {
+		phase("warmup")
+		wo := opts
+		wo.Duration = warm
+		if _, err := load.Run(ctx, req, wo); err != nil {
+			return run, fmt.Errorf("warm-up: %w", err)
+		}
+	}
 
 	phase("throughput")
-	tp, err := load.Run(ctx, req, load.Options{
-		Connections: m.suite.ScenarioConnections(sc),
-		Warmup:      m.suite.Load.Warmup.Duration,
-		Duration:    m.suite.Load.Duration.Duration,
-		Timeout:     m.suite.Load.Timeout.Duration,
-		Check:       check,
-	})
-	if err := phaseFailed(ctx, st, "throughput", tp, err); err != nil {
+	tpOpts := opts
+	tpOpts.Duration = m.suite.Load.Duration.Duration
+	tp, tpUse, err := m.measurePhase(ctx, st, "throughput", req, tpOpts)
+	if err != nil {
 		return run, err
 	}
 
 	phase("latency")
-	lat, err := load.Run(ctx, req, load.Options{
-		Connections: m.suite.ScenarioConnections(sc),
-		Duration:    m.suite.Load.Duration.Duration,
-		Rate:        m.suite.ScenarioRate(sc),
-		Timeout:     m.suite.Load.Timeout.Duration,
-		Check:       check,
-	})
-	if err := phaseFailed(ctx, st, "latency", lat, err); err != nil {
+	latOpts := tpOpts
+	latOpts.Rate = m.suite.ScenarioRate(sc)
+	lat, latUse, err := m.measurePhase(ctx, st, "latency", req, latOpts)
+	if err != nil {
 		return run, err
+	}
+	// The answers must still be right after the load: a stack that degrades into wrong
+	// answers under load was not measured.
+	if err := checkEndpoint(ctx, target, sc, timeout); err != nil {
+		return run, fmt.Errorf("after the timed phases: %w", err)
 	}
 	if err := st.Stop(); err != nil {
 		return run, fmt.Errorf("stopping the stack: %w", err)
 	}
-	for _, w := range notes(tp, lat, m.suite.ScenarioRate(sc)) {
+	for _, w := range notes(tp, lat, latOpts.Rate) {
 		m.res.Warnings = append(m.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
 	}
-	return record(run, m.suite.ScenarioConnections(sc), m.suite.ScenarioRate(sc), tp, lat)
+	return record(run, opts.Connections, latOpts.Rate, measured{tp, tpUse}, measured{lat, latUse})
+}
+
+// measurePhase runs one timed phase while watching what the stack and the database use.
+func (m *measurement) measurePhase(ctx context.Context, st *stack.Stack, name string, req load.Request, opts load.Options) (*load.Result, *result.Resources, error) {
+	w, err := startWatch(ctx, pidsOf(st), m.db.PID(), m.monitor)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s phase: watching resources: %w", name, err)
+	}
+	r, err := load.Run(ctx, req, opts)
+	use, werr := w.finish(ctx)
+	if err := phaseFailed(ctx, st, name, r, err); err != nil {
+		return nil, nil, err
+	}
+	if werr != nil {
+		return nil, nil, fmt.Errorf("%s phase: watching resources: %w", name, werr)
+	}
+	return r, use, nil
+}
+
+func pidsOf(st *stack.Stack) []int {
+	var pids []int
+	for _, pid := range st.PIDs() {
+		pids = append(pids, pid)
+	}
+	return pids
 }
 
 // startStack starts every process of the stack with its logs under logs/run-NN/<scenario>/.

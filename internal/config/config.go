@@ -121,6 +121,9 @@ type Expect struct {
 	Status       int    `toml:"status"` // 0: any 2xx
 	ContentType  string `toml:"content_type"`
 	BodyContains string `toml:"body_contains"`
+	// JSONFields the body must have: a JSON object with these fields, or a non-empty array
+	// of such objects.
+	JSONFields []string `toml:"json_fields"`
 }
 
 // Gate holds the rules for judging a result against a baseline. They are not part of the

@@ -61,6 +61,7 @@ func (d Definition) scenario(s *Suite, sc Scenario) {
 	d.put(at+".expect.status", sc.Expect.Status)
 	d.put(at+".expect.content_type", sc.Expect.ContentType)
 	d.put(at+".expect.body_contains", sc.Expect.BodyContains)
+	d.put(at+".expect.json_fields", sc.Expect.JSONFields)
 }
 
 func (d Definition) command(at string, c Command) {

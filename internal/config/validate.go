@@ -242,6 +242,11 @@ func validateScenarios(ps *problems, scs []Scenario, set func(string) bool) {
 		if set(at+".connections") && (sc.Connections < 1 || sc.Connections > MaxConnections) {
 			ps.add(at+".connections", "%d: must be between 1 and %d", sc.Connections, MaxConnections)
 		}
+		for _, f := range sc.Expect.JSONFields {
+			if strings.TrimSpace(f) == "" {
+				ps.add(at+".expect.json_fields", "an empty field name: list the JSON fields a right answer has, e.g. [\"id\", \"randomNumber\"]")
+			}
+		}
 		if set(at+".expect.status") && (sc.Expect.Status < 100 || sc.Expect.Status > 599) {
 			ps.add(at+".expect.status", "%d is not an HTTP status (100..599)", sc.Expect.Status)
 		}
@@ -261,9 +266,13 @@ func validateGate(ps *problems, g Gate) {
 	for _, name := range sortedKeys(g.Metrics) {
 		r := g.Metrics[name]
 		at := "gate.metric." + name
-		if _, ok := metric.Lookup(name); !ok {
+		m, ok := metric.Lookup(name)
+		if !ok {
 			ps.add(at, "unknown metric; known metrics: %s", strings.Join(metric.Names(), ", "))
 			continue
+		}
+		if m.Better == metric.Info && r.Gate != nil && *r.Gate {
+			ps.add(at+".gate", "%s is reported for information only: it has no better direction to gate on", name)
 		}
 		if r.Warn != nil && (*r.Warn < 0 || math.IsNaN(*r.Warn)) {
 			ps.add(at+".warn", "%g: a tolerance cannot be negative", *r.Warn)

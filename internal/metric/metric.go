@@ -45,6 +45,15 @@ const (
 	P99        = "p99"
 	P999       = "p999"
 	Max        = "max"
+
+	CPUPerRequest     = "cpu_per_req"
+	DBCPUPerRequest   = "db_cpu_per_req"
+	QueriesPerRequest = "db_queries_per_req"
+	RowsPerRequest    = "db_rows_per_req"
+	RSSPeak           = "rss_peak"
+	RSSGrowth         = "rss_growth"
+	SessionsPeak      = "db_sessions_peak"
+	ThreadsPeak       = "threads_peak"
 )
 
 // All lists every metric in report order.
@@ -63,6 +72,22 @@ var All = []Metric{
 		Doc: "99.9th percentile latency at the fixed rate"},
 	{Name: Max, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 20, Fail: 50},
 		Doc: "largest latency at the fixed rate"},
+	{Name: CPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+		Doc: "CPU time of the stack's processes and their children per request, at the fixed rate"},
+	{Name: DBCPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+		Doc: "CPU time of PostgreSQL (server and backends) per request, at the fixed rate"},
+	{Name: QueriesPerRequest, Unit: "queries", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 2, Fail: 5},
+		Doc: "statements the database ran per request (pg_stat_statements), at the fixed rate"},
+	{Name: RowsPerRequest, Unit: "rows", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
+		Doc: "rows the database returned or changed per request, at the fixed rate"},
+	{Name: RSSPeak, Unit: "MB", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 25},
+		Doc: "largest resident memory of the stack's process tree during the run"},
+	{Name: RSSGrowth, Unit: "B/req", Better: LowerIsBetter, Absolute: true, Tolerance: Tolerance{Warn: 256, Fail: 1024},
+		Doc: "how fast the stack's resident memory grows per request during the throughput phase (a leak is a slope, not a peak)"},
+	{Name: SessionsPeak, Unit: "sessions", Better: Info,
+		Doc: "most database sessions in use at once"},
+	{Name: ThreadsPeak, Unit: "threads", Better: Info,
+		Doc: "most threads of the stack's process tree"},
 }
 
 // Lookup returns the metric called name.

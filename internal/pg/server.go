@@ -69,6 +69,8 @@ type Server struct {
 	layout *layout
 	port   int
 	procs  *stack.Stack
+	// statements: pg_stat_statements is loaded (see Monitor).
+	statements bool
 
 	stopOnce sync.Once
 	stopErr  error
@@ -108,6 +110,9 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.startOnFreePort(ctx); err != nil {
+		return err
+	}
+	if err := s.enableStatements(ctx); err != nil {
 		return err
 	}
 	if s.opt.Database == "" {
@@ -160,6 +165,10 @@ func (s *Server) startServer(ctx context.Context) error {
 		"-c", "unix_socket_directories=" + quoteDirList(s.layout.sockDir),
 		"-c", "logging_collector=off",
 		"-c", "log_destination=stderr",
+	}
+	s.statements = s.opt.Binaries.hasStatementsLibrary()
+	if libs := preloadLibraries(s.opt.Settings, s.statements); libs != "" {
+		argv = append(argv, "-c", "shared_preload_libraries="+libs)
 	}
 	procs, err := stack.Start(ctx, []stack.Process{{
 		Name: "postgres", Argv: argv, Env: serverEnv(), Dir: s.layout.base, User: s.runAs.name,

@@ -123,8 +123,13 @@ func (s *Server) Snapshot(ctx context.Context, database string) error {
 	if err != nil {
 		return fmt.Errorf("snapshotting database: %w", err)
 	}
+	return s.SnapshotAs(ctx, database, template)
+}
+
+// SnapshotAs freezes database as the named template (A/B runs keep one per revision).
+func (s *Server) SnapshotAs(ctx context.Context, database, template string) error {
 	db, tmpl := pgx.Identifier{database}.Sanitize(), pgx.Identifier{template}.Sanitize()
-	err = s.admin(ctx, func(conn *pgx.Conn) error {
+	err := s.admin(ctx, func(conn *pgx.Conn) error {
 		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database); err != nil {
 			return err
 		}
@@ -154,7 +159,12 @@ func (s *Server) Reset(ctx context.Context, database string) error {
 	if err != nil {
 		return fmt.Errorf("resetting database: %w", err)
 	}
-	err = s.admin(ctx, func(conn *pgx.Conn) error {
+	return s.ResetFrom(ctx, database, template)
+}
+
+// ResetFrom recreates database from the named template (see SnapshotAs).
+func (s *Server) ResetFrom(ctx context.Context, database, template string) error {
+	err := s.admin(ctx, func(conn *pgx.Conn) error {
 		exists, err := databaseExists(ctx, conn, template)
 		if err != nil {
 			return err

@@ -98,3 +98,23 @@ func TestCanTraverse(t *testing.T) {
 		t.Error("the current user must always be able to reach its own directories")
 	}
 }
+
+func TestPreloadLibraries(t *testing.T) {
+	cases := []struct {
+		libs      string
+		available bool
+		want      string
+	}{
+		{"", true, "pg_stat_statements"},
+		{"", false, ""},
+		{"auto_explain", true, "auto_explain,pg_stat_statements"},
+		{"pg_stat_statements, auto_explain", true, "pg_stat_statements, auto_explain"},
+		{"auto_explain", false, "auto_explain"},
+	}
+	for _, c := range cases {
+		got := preloadLibraries(map[string]string{"shared_preload_libraries": c.libs}, c.available)
+		if got != c.want {
+			t.Errorf("preloadLibraries(%q, %v) = %q, want %q", c.libs, c.available, got, c.want)
+		}
+	}
+}

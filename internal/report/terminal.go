@@ -29,7 +29,8 @@ func Terminal(w io.Writer, v *compare.Verdict, opt TerminalOptions) error {
 	b.WriteByte('\n')
 	writeFacts(&b, comparedFacts(v))
 
-	rows, omitted := shownRows(verdictRows(v), opt.Verbose)
+	// Without a baseline nothing is judged: every measured metric is worth showing.
+	rows, omitted := shownRows(verdictRows(v), opt.Verbose || v.Mode == compare.ModeNone)
 	if len(rows) > 0 {
 		b.WriteByte('\n')
 		writeTerminalTable(&b, v, rows, opt.Color)
@@ -37,10 +38,11 @@ func Terminal(w io.Writer, v *compare.Verdict, opt TerminalOptions) error {
 	if omitted > 0 {
 		fmt.Fprintf(&b, "… %s not shown (verbose output shows every metric)\n", plural(omitted, "passing ungated metric", "passing ungated metrics"))
 	}
-	if v.Mode == "none" {
+	if v.Mode == compare.ModeNone {
 		fmt.Fprintf(&b, "\n%s\n", noBaselineHint)
+	} else {
+		writeReasons(&b, v, opt.Color)
 	}
-	writeReasons(&b, v, opt.Color)
 	writeLines(&b, "", driftLines(rows))
 	writeLines(&b, "not comparable: ", v.NotComparable)
 	writeLines(&b, "warning: ", v.Warnings)

@@ -91,6 +91,25 @@ type Phase struct {
 	// Lateness is the generator's own send lateness (µs), open loop only.
 	Lateness string   `json:"lateness,omitempty"`
 	Series   []Second `json:"series,omitempty"`
+	// Resources is what the stack and the database used during the phase.
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Resources is what the stack's process tree and the database used during a phase.
+type Resources struct {
+	StackCPU float64 `json:"stack_cpu_seconds"`
+	DBCPU    float64 `json:"db_cpu_seconds"`
+	// Statements and Rows the database ran for the stack (absent without pg_stat_statements).
+	Statements *int64 `json:"db_statements,omitempty"`
+	Rows       *int64 `json:"db_rows,omitempty"`
+	// RSSPeak is the largest resident memory of the stack's tree (bytes); RSSSlope how fast
+	// it grew (bytes per second, least squares over the samples).
+	RSSPeak      uint64  `json:"rss_peak_bytes"`
+	RSSSlope     float64 `json:"rss_slope_bytes_per_second"`
+	ThreadsPeak  int     `json:"threads_peak"`
+	SessionsPeak int     `json:"db_sessions_peak"`
+	SessionsMean float64 `json:"db_sessions_mean"`
+	Samples      int     `json:"samples"` // how many periodic samples the peaks and slope rest on
 }
 
 // Errors counts failed requests by kind.
