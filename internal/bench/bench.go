@@ -36,14 +36,24 @@ type Options struct {
 	Runner   string      // runner name for the fingerprint
 	Tool     string      // "stackgate <version>"
 	Progress func(Event) // may be nil
+	// Base, for A/B mode, is the base revision's copy of the suite: the same definition
+	// (the head's), with Dir in a work tree of the base revision. See MeasureAB.
+	Base *config.Suite
 }
+
+// Sides of a measurement.
+const (
+	Head = "head"
+	Base = "base"
+)
 
 // Event reports progress to the caller (the CLI shows it).
 type Event struct {
 	Kind     EventKind
-	Step     int // build or setup step number, or position in the plan
-	Steps    int // total build/setup steps, or total planned runs
-	Run      int // run number of the scenario
+	Side     string // Head or Base (A/B mode)
+	Step     int    // build or setup step number, or position in the plan
+	Steps    int    // total build/setup steps, or total planned runs
+	Run      int    // run number of the scenario
 	Scenario string
 	Phase    string // "start", "check", "throughput", "latency"
 	Detail   string
@@ -65,6 +75,7 @@ const (
 // Error is a failure to measure: the stack or the database failed, an endpoint answered
 // wrongly, or the generator could not drive the load. The CLI maps it to exit code 3.
 type Error struct {
+	Side     string // Head or Base
 	Scenario string
 	Run      int
 	Err      error
@@ -74,7 +85,11 @@ func (e *Error) Error() string {
 	if e.Scenario == "" {
 		return fmt.Sprintf("could not measure: %v", e.Err)
 	}
-	return fmt.Sprintf("could not measure scenario %q (run %d): %v", e.Scenario, e.Run, e.Err)
+	which := ""
+	if e.Side == Base {
+		which = "the base revision's "
+	}
+	return fmt.Sprintf("could not measure %sscenario %q (run %d): %v", which, e.Scenario, e.Run, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -83,27 +98,70 @@ func (e *Error) Unwrap() error { return e.Err }
 // stops everything it started and returns what was measured so far (Complete false, Error
 // saying why) with the error — a *Error, or ctx's error when interrupted.
 func Measure(ctx context.Context, opt Options) (*result.Result, error) {
-	m := &measurement{opt: opt, suite: opt.Suite, logs: filepath.Join(opt.OutDir, "logs"), res: newResult(ctx, opt)}
+	opt.Base = nil
+	results, err := measureSides(ctx, opt)
+	return results[0], err
+}
+
+// MeasureAB measures the base revision (opt.Base) and the head (opt.Suite) in one
+// invocation, run by run and scenario by scenario in alternating order, on one database
+// server; each revision builds its own code and loads its own dataset. Like Measure, it
+// always returns both results.
+func MeasureAB(ctx context.Context, opt Options) (base, head *result.Result, err error) {
+	if opt.Base == nil {
+		return nil, nil, errors.New("A/B measurement without a base revision")
+	}
+	results, err := measureSides(ctx, opt)
+	return results[0], results[1], err
+}
+
+func measureSides(ctx context.Context, opt Options) ([]*result.Result, error) {
+	m := &measurement{opt: opt, suite: opt.Suite, logs: filepath.Join(opt.OutDir, "logs")}
+	if opt.Base != nil {
+		m.sides = append(m.sides, newSide(ctx, opt, Base, opt.Base, filepath.Join(m.logs, Base)))
+	}
+	m.sides = append(m.sides, newSide(ctx, opt, Head, opt.Suite, m.logs))
 	err := m.measure(ctx)
-	m.res.Finished = time.Now().UTC()
 	switch {
 	case ctx.Err() != nil:
 		err = ctx.Err()
-		m.res.Error = "interrupted: " + context.Cause(ctx).Error()
 	case err != nil:
 		var be *Error
 		if !errors.As(err, &be) {
 			err = &Error{Err: err}
 		}
-		m.res.Error = err.Error()
-	default:
-		m.res.Complete = true
 	}
-	return m.res, err
+	var results []*result.Result
+	for _, s := range m.sides {
+		results = append(results, finish(ctx, s.res, err))
+	}
+	return results, err
 }
 
-// newResult fills in what is known before measuring: identity, definition, machine, code.
-func newResult(ctx context.Context, opt Options) *result.Result {
+// finish closes a side's result: complete, or why not.
+func finish(ctx context.Context, r *result.Result, err error) *result.Result {
+	r.Finished = time.Now().UTC()
+	switch {
+	case ctx.Err() != nil:
+		r.Error = "interrupted: " + context.Cause(ctx).Error()
+	case err != nil:
+		r.Error = err.Error()
+	default:
+		r.Complete = true
+	}
+	return r
+}
+
+func newSide(ctx context.Context, opt Options, name string, suite *config.Suite, logs string) *side {
+	s := &side{name: name, suite: suite, logs: logs, workdir: filepath.Join(opt.ScratchDir, name),
+		template: opt.Suite.Database.Name + "_" + name, res: newResult(ctx, opt, suite)}
+	s.vars = map[string]string{"workdir": s.workdir, "configdir": suite.Dir}
+	return s
+}
+
+// newResult fills in what is known before measuring: identity, definition (always the
+// head's: one definition, two revisions), machine, and the code of suite's directory.
+func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Result {
 	def := opt.Suite.Definition()
 	r := &result.Result{
 		Schema:         result.Schema,
@@ -115,7 +173,7 @@ func newResult(ctx context.Context, opt Options) *result.Result {
 		Fingerprint:    machine.Fingerprint(os.DirFS("/"), opt.Runner),
 		Started:        time.Now().UTC(),
 	}
-	if g, err := git.Describe(ctx, opt.Suite.Dir); err == nil {
+	if g, err := git.Describe(ctx, suite.Dir); err == nil {
 		r.Git = g
 	} else {
 		r.Warnings = append(r.Warnings, result.Warning{Message: err.Error()})

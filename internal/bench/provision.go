@@ -15,34 +15,53 @@ import (
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
-// measurement is the state of one Measure call.
+// measurement is the state of one Measure call: the database, its monitor and the ports
+// are shared; each side (the head, and the base revision in A/B mode) has its own build,
+// dataset and result.
 type measurement struct {
 	opt   Options
-	suite *config.Suite
-	res   *result.Result
-	logs  string // OutDir/logs
+	suite *config.Suite // the head's: scenarios, load and database settings
+	sides []*side       // in A/B mode the base first
+	logs  string        // OutDir/logs
 
-	db      *pg.Server
-	monitor *pg.Monitor       // watches the stack's database during the phases
-	vars    map[string]string // template values shared by every command
-	ports   map[string]int    // process name → its port for the whole invocation
+	db       *pg.Server
+	monitor  *pg.Monitor       // watches the stack's database during the phases
+	ports    map[string]int    // process name → its port for the whole invocation
+	portVars map[string]string // {addr:NAME} and {port:NAME}
+}
+
+// side is one revision of the code being measured.
+type side struct {
+	name     string        // "head" or "base"
+	suite    *config.Suite // the same definition; Dir is this revision's directory
+	workdir  string        // {workdir}: its builds
+	logs     string        // its logs
+	template string        // the database template of its dataset
+	vars     map[string]string
+	res      *result.Result
 }
 
 func (m *measurement) measure(ctx context.Context) error {
-	if err := os.MkdirAll(m.logs, 0o755); err != nil {
-		return fmt.Errorf("creating the log directory: %w", err)
-	}
-	m.vars = map[string]string{"workdir": m.opt.ScratchDir, "configdir": m.suite.Dir}
-	if err := m.build(ctx); err != nil {
-		return err
+	for _, s := range m.sides {
+		if err := os.MkdirAll(s.logs, 0o755); err != nil {
+			return fmt.Errorf("creating the log directory: %w", err)
+		}
+		if err := os.MkdirAll(s.workdir, 0o711); err != nil {
+			return fmt.Errorf("creating the work directory: %w", err)
+		}
+		if err := m.build(ctx, s); err != nil {
+			return err
+		}
 	}
 	err := m.startDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	defer m.db.Stop()
-	if err := m.setupDatabase(ctx); err != nil {
-		return err
+	for _, s := range m.sides {
+		if err := m.setupDatabase(ctx, s); err != nil {
+			return err
+		}
 	}
 	if m.monitor, err = m.db.Monitor(ctx, m.suite.Database.Name); err != nil {
 		return err
@@ -54,21 +73,29 @@ func (m *measurement) measure(ctx context.Context) error {
 	return m.runAll(ctx)
 }
 
-// build runs the suite's build steps once, in order.
-func (m *measurement) build(ctx context.Context) error {
-	for i, c := range m.suite.Build {
+// build runs a side's build steps once, in order.
+func (m *measurement) build(ctx context.Context, s *side) error {
+	for i, c := range s.suite.Build {
 		name := fmt.Sprintf("build-%d", i+1)
-		m.emit(Event{Kind: Build, Step: i + 1, Steps: len(m.suite.Build), Detail: strings.Join(c.Run, " ")})
-		if err := m.runCommand(ctx, name, c, m.vars); err != nil {
-			return fmt.Errorf("build step %d: %w", i+1, err)
+		m.emit(Event{Kind: Build, Side: s.name, Step: i + 1, Steps: len(s.suite.Build), Detail: strings.Join(c.Run, " ")})
+		if err := s.runCommand(ctx, m.opt.Env, name, c); err != nil {
+			return fmt.Errorf("%sbuild step %d: %w", s.label(), i+1, err)
 		}
 	}
 	return nil
 }
 
+// label prefixes messages about the base revision ("" for the head).
+func (s *side) label() string {
+	if s.name == Head {
+		return ""
+	}
+	return s.name + " revision: "
+}
+
 // runCommand runs a build or setup command with its templates expanded.
-func (m *measurement) runCommand(ctx context.Context, name string, c config.Command, vars map[string]string) error {
-	p, err := m.commandProcess(name, c.Run, c.Dir, c.Env, vars)
+func (s *side) runCommand(ctx context.Context, env []string, name string, c config.Command) error {
+	p, err := s.process(env, name, c.Run, c.Dir, c.Env, s.vars)
 	if err != nil {
 		return err
 	}
@@ -77,9 +104,9 @@ func (m *measurement) runCommand(ctx context.Context, name string, c config.Comm
 	return stack.Run(ctx, p)
 }
 
-// commandProcess expands argv, dir and env of a command or process.
-func (m *measurement) commandProcess(name string, argv []string, dir string, env map[string]string, vars map[string]string) (stack.Process, error) {
-	p := stack.Process{Name: name, LogPath: filepath.Join(m.logs, name+".log")}
+// process expands argv, dir and env of a command or process of this side.
+func (s *side) process(base []string, name string, argv []string, dir string, env map[string]string, vars map[string]string) (stack.Process, error) {
+	p := stack.Process{Name: name, LogPath: filepath.Join(s.logs, name+".log")}
 	for _, a := range argv {
 		v, err := stack.Expand(a, vars)
 		if err != nil {
@@ -91,8 +118,8 @@ func (m *measurement) commandProcess(name string, argv []string, dir string, env
 	if err != nil {
 		return p, fmt.Errorf("%s: dir: %w", name, err)
 	}
-	p.Dir = m.suite.Path(d)
-	p.Env = append([]string(nil), m.opt.Env...)
+	p.Dir = s.suite.Path(d)
+	p.Env = append([]string(nil), base...)
 	for _, k := range sortedKeys(env) {
 		v, err := stack.Expand(env[k], vars)
 		if err != nil {
@@ -123,52 +150,64 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("starting PostgreSQL: %w", err)
 	}
-	m.res.Fingerprint.PostgreSQL = strconv.Itoa(bins.Version)
-	m.vars["database_url"] = m.db.URL(m.suite.Database.Name)
+	for _, s := range m.sides {
+		s.res.Fingerprint.PostgreSQL = strconv.Itoa(bins.Version)
+		s.vars["database_url"] = m.db.URL(m.suite.Database.Name)
+	}
 	return nil
 }
 
-// setupDatabase loads the schema and data once and freezes it as the template every run
-// starts from.
-func (m *measurement) setupDatabase(ctx context.Context) error {
-	for i, c := range m.suite.Database.Setup {
-		m.emit(Event{Kind: DatabaseSetup, Step: i + 1, Steps: len(m.suite.Database.Setup)})
+// setupDatabase loads a side's schema and data once, into an empty database, and freezes
+// it as the template every run of that side starts from.
+func (m *measurement) setupDatabase(ctx context.Context, s *side) error {
+	name := m.suite.Database.Name
+	if err := m.db.ResetFrom(ctx, name, emptyTemplate); err != nil {
+		return fmt.Errorf("%screating an empty database: %w", s.label(), err)
+	}
+	for i, c := range s.suite.Database.Setup {
+		m.emit(Event{Kind: DatabaseSetup, Side: s.name, Step: i + 1, Steps: len(s.suite.Database.Setup)})
 		var err error
 		if c.SQL != "" {
-			err = m.db.RunSQLFile(ctx, m.suite.Database.Name, m.suite.Path(c.SQL))
+			err = m.db.RunSQLFile(ctx, name, s.suite.Path(c.SQL))
 		} else {
-			err = m.runCommand(ctx, fmt.Sprintf("setup-%d", i+1), c, m.vars)
+			err = s.runCommand(ctx, m.opt.Env, fmt.Sprintf("setup-%d", i+1), c)
 		}
 		if err != nil {
-			return fmt.Errorf("database setup step %d: %w", i+1, err)
+			return fmt.Errorf("%sdatabase setup step %d: %w", s.label(), i+1, err)
 		}
 	}
-	if err := m.db.Snapshot(ctx, m.suite.Database.Name); err != nil {
-		return fmt.Errorf("saving the loaded database as the template of every run: %w", err)
+	if err := m.db.SnapshotAs(ctx, name, s.template); err != nil {
+		return fmt.Errorf("%ssaving the loaded database as the template of every run: %w", s.label(), err)
 	}
 	return nil
 }
+
+// emptyTemplate is PostgreSQL's pristine template: a database without any of the user's
+// objects.
+const emptyTemplate = "template0"
 
 // allocatePorts gives every process a loopback port for the whole invocation, so that
 // processes can refer to each other ({addr:db-proxy}) and restarts keep their addresses.
 func (m *measurement) allocatePorts() error {
 	m.ports = map[string]int{}
+	m.portVars = map[string]string{}
 	for _, p := range m.suite.Processes {
 		port, err := stack.FreeLoopbackPort()
 		if err != nil {
 			return fmt.Errorf("finding a free port for %s: %w", p.Name, err)
 		}
 		m.ports[p.Name] = port
-		m.vars["addr:"+p.Name] = addr(port)
-		m.vars["port:"+p.Name] = strconv.Itoa(port)
+		m.portVars["addr:"+p.Name] = addr(port)
+		m.portVars["port:"+p.Name] = strconv.Itoa(port)
 	}
 	return nil
 }
 
-// processVars are the template values of one process: the shared ones plus its own
-// {addr}, {host} and {port}.
-func (m *measurement) processVars(name string) map[string]string {
-	v := maps.Clone(m.vars)
+// processVars are the template values of one process of side s: the side's, every
+// process's address, and its own {addr}, {host} and {port}.
+func (m *measurement) processVars(s *side, name string) map[string]string {
+	v := maps.Clone(s.vars)
+	maps.Copy(v, m.portVars)
 	v["addr"] = addr(m.ports[name])
 	v["host"] = loopback
 	v["port"] = strconv.Itoa(m.ports[name])

@@ -14,40 +14,55 @@ import (
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
-// runAll measures every planned (run, scenario) pair in order.
+// runAll measures every planned (run, scenario) pair in order; in A/B mode both revisions
+// in turn, alternating which goes first from run to run (ABBA), so that a drift of the
+// machine during the invocation weighs on both alike.
 func (m *measurement) runAll(ctx context.Context) error {
 	scenarios := m.opt.scenarios()
 	first := max(m.opt.FirstRun, 1)
 	plan := Plan(len(scenarios), m.opt.Runs, m.opt.Seed)
-	for i, step := range plan {
+	total, seq := len(plan)*len(m.sides), 0
+	for _, step := range plan {
 		sc := scenarios[step.Scenario]
 		n := first + step.Run - 1
-		m.emit(Event{Kind: RunStart, Step: i + 1, Steps: len(plan), Run: n, Scenario: sc.Name})
-		run, err := m.runOne(ctx, sc, n)
-		run.Seq = i + 1
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		for _, s := range turnOrder(m.sides, n) {
+			seq++
+			m.emit(Event{Kind: RunStart, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name})
+			run, err := m.runOne(ctx, s, sc, n)
+			run.Seq = seq
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return &Error{Side: s.name, Scenario: sc.Name, Run: n, Err: err}
 			}
-			return &Error{Scenario: sc.Name, Run: n, Err: err}
+			scen := &s.res.Scenarios[step.Scenario]
+			scen.Runs = append(scen.Runs, run)
+			m.emit(Event{Kind: RunDone, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name, Metrics: run.Metrics})
 		}
-		scen := &m.res.Scenarios[step.Scenario]
-		scen.Runs = append(scen.Runs, run)
-		m.emit(Event{Kind: RunDone, Step: i + 1, Steps: len(plan), Run: n, Scenario: sc.Name, Metrics: run.Metrics})
 	}
 	return nil
 }
 
+// turnOrder is the order of the sides in run n: base then head in odd runs, head then base
+// in even ones.
+func turnOrder(sides []*side, n int) []*side {
+	if len(sides) < 2 || n%2 == 1 {
+		return sides
+	}
+	return []*side{sides[1], sides[0]}
+}
+
 // runOne measures one scenario on a freshly reset database and a freshly started stack.
-func (m *measurement) runOne(ctx context.Context, sc config.Scenario, n int) (result.Run, error) {
+func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n int) (result.Run, error) {
 	run := result.Run{Run: n, Started: time.Now().UTC(), Logs: map[string]string{}}
-	phase := func(name string) { m.emit(Event{Kind: Phase, Run: n, Scenario: sc.Name, Phase: name}) }
+	phase := func(name string) { m.emit(Event{Kind: Phase, Side: s.name, Run: n, Scenario: sc.Name, Phase: name}) }
 
 	phase("start")
-	if err := m.db.Reset(ctx, m.suite.Database.Name); err != nil {
+	if err := m.db.ResetFrom(ctx, m.suite.Database.Name, s.template); err != nil {
 		return run, fmt.Errorf("resetting the database: %w", err)
 	}
-	st, err := m.startStack(ctx, sc.Name, n, run.Logs)
+	st, err := m.startStack(ctx, s, sc.Name, n, run.Logs)
 	if err != nil {
 		return run, err
 	}
@@ -98,7 +113,7 @@ func (m *measurement) runOne(ctx context.Context, sc config.Scenario, n int) (re
 		return run, fmt.Errorf("stopping the stack: %w", err)
 	}
 	for _, w := range notes(tp, lat, latOpts.Rate) {
-		m.res.Warnings = append(m.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
+		s.res.Warnings = append(s.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
 	}
 	return record(run, opts.Connections, latOpts.Rate, measured{tp, tpUse}, measured{lat, latUse})
 }
@@ -128,15 +143,20 @@ func pidsOf(st *stack.Stack) []int {
 	return pids
 }
 
-// startStack starts every process of the stack with its logs under logs/run-NN/<scenario>/.
-func (m *measurement) startStack(ctx context.Context, scenario string, n int, logs map[string]string) (*stack.Stack, error) {
-	dir := filepath.Join("logs", fmt.Sprintf("run-%02d", n), scenario)
+// startStack starts every process of a side's stack with its logs under
+// <side logs>/run-NN/<scenario>/.
+func (m *measurement) startStack(ctx context.Context, s *side, scenario string, n int, logs map[string]string) (*stack.Stack, error) {
+	sideLogs, err := filepath.Rel(m.opt.OutDir, s.logs)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(sideLogs, fmt.Sprintf("run-%02d", n), scenario)
 	if err := os.MkdirAll(filepath.Join(m.opt.OutDir, dir), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the log directory: %w", err)
 	}
 	var procs []stack.Process
-	for _, p := range m.suite.Processes {
-		sp, err := m.commandProcess(p.Name, p.Run, p.Dir, p.Env, m.processVars(p.Name))
+	for _, p := range s.suite.Processes {
+		sp, err := s.process(m.opt.Env, p.Name, p.Run, p.Dir, p.Env, m.processVars(s, p.Name))
 		if err != nil {
 			return nil, err
 		}

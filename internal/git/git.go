@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/stackgate/stackgate/internal/result"
 )
@@ -35,4 +38,82 @@ func run(ctx context.Context, dir string, args ...string) (string, error) {
 		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
 	}
 	return strings.TrimSpace(out.String()), nil
+}
+
+// Worktree is a checkout of another revision of the repository, for measuring it beside
+// the work tree (A/B mode).
+type Worktree struct {
+	Path     string // the checkout's root
+	Revision string // the commit checked out
+	repo     string // the repository's top level
+}
+
+// RefError is a revision git does not know: a typo, or a shallow clone without history.
+type RefError struct {
+	Ref string
+	Err error
+}
+
+func (e *RefError) Error() string {
+	return fmt.Sprintf("git does not know the revision %q (%v); in GitHub Actions check out with fetch-depth: 0 so the base commit is there", e.Ref, e.Err)
+}
+
+func (e *RefError) Unwrap() error { return e.Err }
+
+// AddWorktree checks out ref of the repository holding dir into parent (a new directory
+// below it), detached. Remove it with Remove, even on failure or interrupt.
+func AddWorktree(ctx context.Context, dir, ref, parent string) (*Worktree, error) {
+	top, err := run(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("%s is not in a git work tree, so there is no base revision to measure: %w", dir, err)
+	}
+	rev, err := run(ctx, top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	if err != nil {
+		return nil, &RefError{Ref: ref, Err: err}
+	}
+	path, err := os.MkdirTemp(parent, "base-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the base work tree: %w", err)
+	}
+	if _, err := run(ctx, top, "worktree", "add", "--detach", "--force", path, rev); err != nil {
+		os.RemoveAll(path)
+		return nil, fmt.Errorf("checking out %s: %w", ref, err)
+	}
+	return &Worktree{Path: path, Revision: rev, repo: top}, nil
+}
+
+// Within maps a directory of the repository's work tree to the same place in w.
+func (w *Worktree) Within(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", err
+	}
+	top, err := filepath.EvalSymlinks(w.repo)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(top, real)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("%s is not inside the repository %s", dir, w.repo)
+	}
+	return filepath.Join(w.Path, rel), nil
+}
+
+// Remove deletes the checkout and git's record of it. It does not depend on a context:
+// it must also run after an interrupt.
+func (w *Worktree) Remove() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := run(ctx, w.repo, "worktree", "remove", "--force", w.Path)
+	if rmErr := os.RemoveAll(w.Path); err == nil {
+		err = rmErr
+	}
+	if _, pruneErr := run(ctx, w.repo, "worktree", "prune"); err == nil {
+		err = pruneErr
+	}
+	return err
 }

@@ -2,9 +2,11 @@ package git
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +38,60 @@ func TestDescribe(t *testing.T) {
 	os.WriteFile(file, []byte("2"), 0o644)
 	if g, err = Describe(ctx, dir); err != nil || !g.Dirty {
 		t.Fatalf("changed tree not dirty: %+v, %v", g, err)
+	}
+}
+
+func TestWorktree(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ctx := context.Background()
+	repo := t.TempDir()
+	sh := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	sh("init", "-q")
+	os.MkdirAll(filepath.Join(repo, "sub"), 0o755)
+	os.WriteFile(filepath.Join(repo, "sub", "v.txt"), []byte("base"), 0o644)
+	sh("add", ".")
+	sh("commit", "-qm", "base")
+	sh("tag", "v1")
+	os.WriteFile(filepath.Join(repo, "sub", "v.txt"), []byte("head"), 0o644)
+	sh("commit", "-qam", "head")
+
+	parent := t.TempDir()
+	w, err := AddWorktree(ctx, filepath.Join(repo, "sub"), "v1", parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := w.Within(filepath.Join(repo, "sub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(sub, "v.txt")); string(b) != "base" || len(w.Revision) != 40 {
+		t.Fatalf("checkout of v1: %q at %s", b, w.Revision)
+	}
+	if err := w.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(w.Path); !os.IsNotExist(err) {
+		t.Error("the work tree is still there")
+	}
+	out, _ := exec.Command("git", "-C", repo, "worktree", "list").Output()
+	if strings.Count(string(out), "\n") != 1 {
+		t.Errorf("git still lists the work tree:\n%s", out)
+	}
+
+	_, err = AddWorktree(ctx, repo, "no-such-ref", parent)
+	var re *RefError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "fetch-depth: 0") {
+		t.Errorf("unknown ref: %v", err)
+	}
+	if _, err := AddWorktree(ctx, t.TempDir(), "HEAD", parent); err == nil {
+		t.Error("a work tree outside a repository")
 	}
 }

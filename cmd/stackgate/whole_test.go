@@ -1,0 +1,60 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/metric"
+)
+
+// Each knob of the reference stack moves the whole-stack metric it should, and the gate
+// fails on that metric: memory that grows per request, an extra query per request, CPU
+// burnt per request. One baseline serves every case.
+func TestWholeStackMetricsCatchKnobs(t *testing.T) {
+	needPostgres(t)
+	dir := t.TempDir()
+	whole := func(env []string, args ...string) invocation {
+		t.Helper()
+		args = append(args, "-config", filepath.Join("testdata", "whole.toml"), "-quick",
+			"-out", filepath.Join(dir, "out"), "-baselines", filepath.Join(dir, "baselines"), "-runner", "e2e")
+		return stackgate(t, env, args...)
+	}
+	if rec := whole(nil, "baseline", "update"); rec.code != 0 {
+		t.Fatalf("baseline update: exit %d\n%s\n%s", rec.code, rec.stdout, rec.stderr)
+	}
+	cases := []struct {
+		name     string
+		env      []string
+		scenario string
+		metric   string
+	}{
+		{"memory leak", []string{"REFSTACK_LEAK_KB=4", "REFSTACK_KNOB_PATHS=/json"}, "json", metric.RSSGrowth},
+		{"extra query", []string{"REFSTACK_EXTRA_QUERIES=1", "REFSTACK_KNOB_PATHS=/db"}, "db", metric.QueriesPerRequest},
+		{"CPU per request", []string{"REFSTACK_CPU_US=400", "REFSTACK_KNOB_PATHS=/json"}, "json", metric.CPUPerRequest},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			inv := whole(c.env, "run")
+			if inv.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s\n%s", inv.code, inv.stdout, inv.stderr)
+			}
+			v := readVerdict(t, filepath.Join(dir, "out"))
+			m := findMetric(v, c.scenario, c.metric)
+			if m == nil || m.Level != compare.Fail {
+				t.Fatalf("%s %s: %+v", c.scenario, c.metric, m)
+			}
+		})
+	}
+}
+
+func findMetric(v *compare.Verdict, scenario, name string) *compare.MetricVerdict {
+	for _, sc := range v.Scenarios {
+		for i := range sc.Metrics {
+			if sc.Name == scenario && sc.Metrics[i].Metric == name {
+				return &sc.Metrics[i]
+			}
+		}
+	}
+	return nil
+}
