@@ -103,6 +103,19 @@ func Read(path string) (*Baseline, error) {
 	return &b, nil
 }
 
+// Parse decodes a baseline already read, e.g. from a commit with `git show`; name stands
+// for the file in messages. It checks what Read checks.
+func Parse(name string, data []byte) (*Baseline, error) {
+	var b Baseline
+	if err := result.DecodeJSON(name, data, Schema, &b); err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, &result.FileError{Path: name, Err: err}
+	}
+	return &b, nil
+}
+
 // check refuses a baseline whose samples cannot be lined up into runs.
 func (b *Baseline) check() error {
 	for _, sc := range b.Scenarios {

@@ -37,6 +37,8 @@ var commands = map[string]command{
 	"export":   {"write a result in another format: export -format benchfmt RESULT.json", exportCommand},
 	"validate": {"check a config file without running anything", validateCommand},
 	"version":  {"print stackgate's version", versionCommand},
+	"action":   {"the GitHub Action's entry point (action.yml runs it; inputs from INPUT_*)", actionCommand},
+	"merge":    {"combine the results of shards (run -shard i/n): merge -o OUT.json RESULT.json...", mergeCommand},
 }
 
 // Main runs stackgate with args (without the program name) and returns the exit code.

@@ -10,6 +10,7 @@ import (
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/ghaction"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -43,14 +44,15 @@ func (e *badInputError) Unwrap() error { return e.err }
 // exitCode is the one place where errors become exit codes.
 func exitCode(ctx context.Context, err error) int {
 	var (
-		intr  interrupted
-		use   *usageError
-		cfg   *config.Error
-		file  *result.FileError
-		bad   *badInputError
-		bench *bench.Error
-		out   *gate.OutputError
-		gated *gateError
+		intr    interrupted
+		use     *usageError
+		cfg     *config.Error
+		file    *result.FileError
+		bad     *badInputError
+		bench   *bench.Error
+		out     *gate.OutputError
+		gated   *gateError
+		refused *ghaction.RefusedError
 	)
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
@@ -62,8 +64,11 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitSIGINT
 	case errors.As(err, &gated):
 		return gated.code
-	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out):
-		// out: the output directory given is unusable (read-only, full, not a directory).
+	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out),
+		errors.As(err, &refused):
+		// out: the output directory given is unusable (read-only, full, not a directory);
+		// refused: the Action's inputs or event do not allow the run (a fork on a
+		// self-hosted runner, record on a pull request).
 		return ExitBadInput
 	case errors.As(err, &bench):
 		return ExitNotMeasured

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/report"
@@ -64,6 +65,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "run", "[flags]")
 	f.register(fs)
 	j.register(fs)
+	shard := fs.String("shard", "", "measure only shard `i/n` of the scenarios (every n-th in suite order, from the i-th): one job of a matrix; see stackgate merge")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -75,8 +77,15 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if opt.Scenarios, err = shardScenarios(*shard, opt.Suite); err != nil {
+		return err
+	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
-	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*len(opt.Suite.Scenarios))
+	scenarios := len(opt.Suite.Scenarios)
+	if opt.Scenarios != nil {
+		scenarios = len(opt.Scenarios)
+	}
+	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*scenarios)
 	opt.Progress = progress.event
 	out, err := gate.Run(ctx, opt)
 	progress.finish()
@@ -84,6 +93,23 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", out.ScratchDir)
 	}
 	return showOutcome(e, out, err, failOn)
+}
+
+// shardScenarios names the scenarios of shard ("i/n"; "" = all: nil). A shard without
+// scenarios is refused: the matrix is larger than the suite.
+func shardScenarios(shard string, suite *config.Suite) ([]string, error) {
+	if shard == "" {
+		return nil, nil
+	}
+	s, err := bench.ParseShard(shard)
+	if err != nil {
+		return nil, usageErrorf("-shard: %v", err)
+	}
+	names := s.Scenarios(suite.Scenarios)
+	if len(names) == 0 {
+		return nil, usageErrorf("-shard %s: the suite has only %d scenarios, so shard %d of %d would measure nothing; use at most %d shards", s, len(suite.Scenarios), s.Index, s.Count, len(suite.Scenarios))
+	}
+	return names, nil
 }
 
 // showOutcome prints the verdict and the files written, and turns the verdict into the

@@ -3,7 +3,10 @@ package gate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/baseline"
@@ -64,4 +67,26 @@ func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outc
 	}
 	out := &Outcome{Result: in.Head, ResultPath: headPath, Verdict: compare.Compare(in, rules)}
 	return out, writeVerdict(out, outDir)
+}
+
+// Judge compares head, a result measured earlier (e.g. merged from the shards of a matrix),
+// with the suite's baseline, as Run would have right after measuring it, and writes the
+// result and verdict files into opt.OutDir. Nothing is measured, so there is no
+// confirmation stage.
+func Judge(opt Options, head *result.Result) (*Outcome, error) {
+	out := &Outcome{BaselinePath: opt.BaselinePath(), Result: head}
+	base, err := opt.readBaseline(out.BaselinePath)
+	if err != nil {
+		return out, err
+	}
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return out, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
+	}
+	out.ResultPath = filepath.Join(opt.OutDir, result.FileName)
+	if err := result.Write(out.ResultPath, head); err != nil {
+		return out, &OutputError{fmt.Errorf("saving the result: %w", err)}
+	}
+	in := compare.Input{Base: base.result(), Head: head, History: base.history(), Mode: "baseline"}
+	out.Verdict = compare.Compare(in, opt.rules())
+	return out, writeVerdict(out, opt.OutDir)
 }

@@ -35,6 +35,12 @@ type Options struct {
 	AllowDefinitionChange bool
 	AllowOtherMachine     bool
 	Progress              func(bench.Event)
+	// Scenarios limits the invocation to these scenarios (nil: all): one shard of a matrix.
+	Scenarios []string
+	// ReadBaseline reads the baseline at a path (nil: baseline.Read). The GitHub Action
+	// reads it from a pull request's base commit, so that a PR cannot pass itself by
+	// editing the baseline file.
+	ReadBaseline func(path string) (*baseline.Baseline, error)
 }
 
 // Outcome is what an invocation produced.
@@ -68,7 +74,7 @@ func (opt Options) runs() int {
 // error and the measurement's error is returned.
 func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	out := &Outcome{BaselinePath: opt.BaselinePath()}
-	base, err := readBaseline(out.BaselinePath)
+	base, err := opt.readBaseline(out.BaselinePath)
 	if err != nil {
 		return out, err // an unreadable baseline is bad input: fail before measuring
 	}
@@ -185,10 +191,14 @@ func measure(ctx context.Context, opt Options, out *Outcome, only []string, firs
 	} else {
 		defer os.RemoveAll(scratch)
 	}
+	selected := only
+	if selected == nil {
+		selected = opt.Scenarios
+	}
 	res, err := bench.Measure(ctx, bench.Options{
 		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: scratch, Env: opt.Env,
 		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
-		Only: only, FirstRun: firstRun,
+		Only: selected, FirstRun: firstRun,
 	})
 	if only == nil {
 		out.Result = res
@@ -237,8 +247,12 @@ func verdictFile(v *compare.Verdict) *compare.Verdict {
 // stored is a baseline read from disk, or nil when there is none yet.
 type stored struct{ b *baseline.Baseline }
 
-func readBaseline(path string) (*stored, error) {
-	b, err := baseline.Read(path)
+func (opt Options) readBaseline(path string) (*stored, error) {
+	read := opt.ReadBaseline
+	if read == nil {
+		read = baseline.Read
+	}
+	b, err := read(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil

@@ -100,6 +100,12 @@ func ReadJSON(path, want string, v any) error {
 	if err != nil {
 		return &FileError{Path: path, Err: err}
 	}
+	return DecodeJSON(path, data, want, v)
+}
+
+// DecodeJSON is ReadJSON for data already read (e.g. from `git show`); path names the data
+// in messages.
+func DecodeJSON(path string, data []byte, want string, v any) error {
 	var head struct {
 		Schema string `json:"schema"`
 	}

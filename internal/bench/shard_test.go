@@ -1,0 +1,74 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stackgate/stackgate/internal/config"
+)
+
+// For every suite size and shard count, the shards partition the scenarios exactly
+// (disjoint, covering, in suite order), balanced within one scenario.
+func TestShardsPartitionTheSuite(t *testing.T) {
+	for size := 1; size <= 7; size++ {
+		var all []config.Scenario
+		var names []string
+		for i := range size {
+			name := fmt.Sprintf("s%d", i)
+			all = append(all, config.Scenario{Name: name})
+			names = append(names, name)
+		}
+		for n := 1; n <= size; n++ {
+			seen := map[string]int{}
+			lo, hi := size, 0
+			for i := 1; i <= n; i++ {
+				got := Shard{Index: i, Count: n}.Scenarios(all)
+				lo, hi = min(lo, len(got)), max(hi, len(got))
+				for j, name := range got {
+					seen[name]++
+					if j > 0 && slices.Index(names, got[j-1]) > slices.Index(names, name) {
+						t.Errorf("%d scenarios, shard %d/%d: %v is not in suite order", size, i, n, got)
+					}
+				}
+			}
+			for _, name := range names {
+				if seen[name] != 1 {
+					t.Errorf("%d scenarios, %d shards: %s is in %d shards", size, n, name, seen[name])
+				}
+			}
+			if hi-lo > 1 {
+				t.Errorf("%d scenarios, %d shards: sizes from %d to %d", size, n, lo, hi)
+			}
+		}
+	}
+	// More shards than scenarios: the extra shards are empty (the command line refuses them).
+	if got := (Shard{Index: 3, Count: 3}).Scenarios([]config.Scenario{{Name: "a"}, {Name: "b"}}); len(got) != 0 {
+		t.Errorf("shard 3/3 of 2 scenarios = %v", got)
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Shard
+		ok   bool
+	}{
+		{"1/3", Shard{1, 3}, true},
+		{"3/3", Shard{3, 3}, true},
+		{" 2/5 ", Shard{2, 5}, true},
+		{"0/3", Shard{}, false},
+		{"4/3", Shard{}, false},
+		{"1/0", Shard{}, false},
+		{"-1/3", Shard{}, false},
+		{"1", Shard{}, false},
+		{"a/b", Shard{}, false},
+		{"1/3/5", Shard{}, false},
+		{"", Shard{}, false},
+	} {
+		got, err := ParseShard(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseShard(%q) = %v, %v", c.in, got, err)
+		}
+	}
+}

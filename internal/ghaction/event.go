@@ -1,0 +1,167 @@
+package ghaction
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// Events the Action acts on (GITHUB_EVENT_NAME).
+const (
+	EventPullRequest       = "pull_request"
+	EventPullRequestTarget = "pull_request_target"
+	EventMergeGroup        = "merge_group"
+	EventPush              = "push"
+	EventSchedule          = "schedule"
+	EventWorkflowDispatch  = "workflow_dispatch"
+)
+
+// RunnerGitHubHosted is RUNNER_ENVIRONMENT on GitHub's own runners; anything else,
+// including nothing, counts as self-hosted.
+const RunnerGitHubHosted = "github-hosted"
+
+// event is what triggered the workflow, read from GITHUB_EVENT_NAME and the payload at
+// GITHUB_EVENT_PATH into go-github's types.
+type event struct {
+	name  string
+	repo  string // owner/name of the repository the workflow runs in
+	pr    *github.PullRequest
+	push  *github.PushEvent
+	group *github.MergeGroup
+}
+
+func readEvent(getenv func(string) string) (*event, error) {
+	ev := &event{name: getenv("GITHUB_EVENT_NAME"), repo: getenv("GITHUB_REPOSITORY")}
+	path := getenv("GITHUB_EVENT_PATH")
+	switch ev.name {
+	case "":
+		return nil, refusef("not running in GitHub Actions (GITHUB_EVENT_NAME is not set): stackgate action is the entry point of the GitHub Action; locally, use stackgate run")
+	case EventPullRequest, EventPullRequestTarget:
+		var p github.PullRequestEvent
+		if err := readPayload(path, &p); err != nil {
+			return nil, err
+		}
+		if p.PullRequest == nil || p.PullRequest.GetBase().GetSHA() == "" {
+			return nil, refusef("the %s event at %s has no pull_request with a base commit", ev.name, path)
+		}
+		ev.pr = p.PullRequest
+		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
+	case EventPush:
+		var p github.PushEvent
+		if err := readPayload(path, &p); err != nil {
+			return nil, err
+		}
+		ev.push = &p
+		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
+	case EventMergeGroup:
+		var p github.MergeGroupEvent
+		if err := readPayload(path, &p); err != nil {
+			return nil, err
+		}
+		if p.MergeGroup == nil || p.MergeGroup.GetBaseSHA() == "" {
+			return nil, refusef("the merge_group event at %s has no merge_group with a base commit", path)
+		}
+		ev.group = p.MergeGroup
+		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
+	case EventSchedule, EventWorkflowDispatch:
+	default:
+		return nil, refusef("stackgate action does not handle %s events: use it on pull_request, pull_request_target, merge_group, push, schedule or workflow_dispatch", ev.name)
+	}
+	return ev, nil
+}
+
+func readPayload(path string, v any) error {
+	if path == "" {
+		return refusef("GITHUB_EVENT_PATH is not set: the runner gives the event's payload there")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return refusef("reading the event payload: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return refusef("reading the event payload %s: %w", path, err)
+	}
+	return nil
+}
+
+// plan is what the Action does for an event and a mode (the table in DESIGN §8).
+type plan struct {
+	skip     string              // nothing to do, and why
+	record   bool                // write a new baseline rather than judge
+	pr       *github.PullRequest // the pull request the comment goes to
+	baseSHA  string              // the commit whose baseline and gate rules apply ("" = the workspace's)
+	checkSHA string              // the commit the check run is for ("" = none)
+}
+
+// decide applies the mode × event table: pull requests and merge groups are judged against
+// their base commit and never recorded; a push to the default branch may record; tag pushes
+// and branch deletions do nothing; schedule and workflow_dispatch take any mode.
+func decide(ev *event, in Inputs, runnerEnv string) (plan, error) {
+	if in.Mode == ModeAB {
+		return plan{}, refusef("mode ab is not available yet: use mode gate (against the stored baseline)")
+	}
+	record := in.Mode == ModeRecord
+	switch ev.name {
+	case EventPullRequest, EventPullRequestTarget:
+		if record {
+			return plan{}, refusef("mode record on a %s event: a baseline is never recorded from a pull request (its code is not merged yet); record on pushes to the default branch", ev.name)
+		}
+		if err := forkCheck(ev.pr, in.AllowForks, runnerEnv); err != nil {
+			return plan{}, err
+		}
+		return plan{pr: ev.pr, baseSHA: ev.pr.GetBase().GetSHA(), checkSHA: ev.pr.GetHead().GetSHA()}, nil
+	case EventMergeGroup:
+		if record {
+			return plan{}, refusef("mode record on a merge_group event: a baseline is never recorded from code that is not merged yet; record on pushes to the default branch")
+		}
+		return plan{baseSHA: ev.group.GetBaseSHA(), checkSHA: ev.group.GetHeadSHA()}, nil
+	case EventPush:
+		return decidePush(ev, record)
+	}
+	return plan{record: record}, nil
+}
+
+func decidePush(ev *event, record bool) (plan, error) {
+	ref := ev.push.GetRef()
+	switch {
+	case ev.push.GetDeleted():
+		return plan{skip: fmt.Sprintf("%s was deleted: nothing to measure", ref)}, nil
+	case !strings.HasPrefix(ref, "refs/heads/"):
+		return plan{skip: fmt.Sprintf("%s is not a branch (a tag push): nothing to measure", ref)}, nil
+	}
+	branch := strings.TrimPrefix(ref, "refs/heads/")
+	if def := ev.push.GetRepo().GetDefaultBranch(); record && branch != def {
+		return plan{}, refusef("mode record on a push to %s: baselines are recorded from the default branch (%s) only", branch, def)
+	}
+	return plan{record: record}, nil
+}
+
+// forkCheck refuses a pull request from another repository on a self-hosted runner unless
+// allowForks: its code would run on the runner's machine, inside its network.
+func forkCheck(pr *github.PullRequest, allowForks bool, runnerEnv string) error {
+	head, base := pr.GetHead().GetRepo().GetFullName(), pr.GetBase().GetRepo().GetFullName()
+	if (head != "" && strings.EqualFold(head, base)) || allowForks || runnerEnv == RunnerGitHubHosted {
+		return nil
+	}
+	if head == "" {
+		head = "a deleted fork"
+	}
+	return refusef("refusing to benchmark pull request #%d from %s on a self-hosted runner: "+
+		"its code would run on this machine, with this machine's network and anything it can reach. "+
+		"Review the change and push it to a branch of %s to benchmark it, or set allow-forks: true only if this runner is disposable and isolated. "+
+		"This refusal is defence in depth, not the boundary: a fork's pull request can change the workflow itself, "+
+		"so protect this runner with the repository setting \"Require approval for all outside collaborators\" and do not use self-hosted runners on public repositories",
+		pr.GetNumber(), head, base)
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

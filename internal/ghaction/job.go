@@ -1,0 +1,223 @@
+package ghaction
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stackgate/stackgate/internal/bench"
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/report"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// job is one invocation's work once the plan is known.
+type job struct {
+	env  Env
+	w    *workflow
+	in   Inputs
+	ev   *event
+	plan plan
+	rep  *Report
+
+	api      *api
+	apiTried bool
+}
+
+// prepared is a suite ready to judge or record.
+type prepared struct {
+	opt   gate.Options
+	head  *result.Result // shard results merged, judged instead of measuring (nil: measure)
+	notes []string       // shown under the verdict line
+}
+
+func (p *prepared) note(n string) {
+	if n != "" {
+		p.notes = append(p.notes, n)
+	}
+}
+
+// gate judges the code: measures (or merges the shards' results) and publishes the verdict.
+func (j *job) gate(ctx context.Context) error {
+	p, err := j.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	var out *gate.Outcome
+	if p.head != nil {
+		out, err = j.env.Gate.Judge(p.opt, p.head)
+	} else {
+		out, err = j.env.Gate.Run(ctx, p.opt)
+	}
+	j.rep.Outcome = out
+	if out == nil || out.Verdict == nil {
+		return err // nothing was judged (bad input): there is no verdict to publish
+	}
+	if p.head == nil {
+		p.note(j.measuredNote(ctx))
+	}
+	if perr := j.publish(ctx, out, p.notes); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return err
+}
+
+// record writes a new baseline into the workspace, for the workflow to commit.
+func (j *job) record(ctx context.Context) error {
+	if j.in.Shard != "" {
+		return refusef("mode record with a shard: a baseline needs every scenario; record the merged results of the shards with the results input")
+	}
+	p, err := j.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	from := ""
+	if p.head != nil {
+		if from, err = saveResult(j.in.OutDir, p.head); err != nil {
+			return err
+		}
+	}
+	u, err := j.env.Gate.UpdateBaseline(ctx, p.opt, from)
+	if u != nil && u.Outcome == nil && from != "" {
+		u.Outcome = &gate.Outcome{Result: p.head, ResultPath: from}
+	}
+	j.rep.Update = u
+	if err != nil {
+		return err
+	}
+	j.rep.Verdict = "recorded"
+	var b strings.Builder
+	if err := report.BaselineUpdate(&b, u.Path, u.Old, u.New); err != nil {
+		return err
+	}
+	summary := fmt.Sprintf("### stackgate: new baseline for %s\n\n````text\n%s````\n\nCommit %s (through a pull request or a bot commit) for the gate to use it.\n",
+		report.EscapeMarkdown(p.opt.Suite.Suite), b.String(), report.EscapeMarkdown(u.Path))
+	return errors.Join(j.w.summary(summary), j.w.annotate(levelNotice, "stackgate", "recorded the baseline "+u.Path))
+}
+
+// prepare reads the suite, applies the base commit's gate rules and baseline on pull
+// requests and merge groups, and selects the shard or merges the shards' results.
+func (j *job) prepare(ctx context.Context) (*prepared, error) {
+	suite, err := config.Read(j.in.Config)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{}
+	var base *baseCommit
+	if j.plan.baseSHA != "" {
+		if base, err = openBase(ctx, j.env.Git, j.plan.baseSHA); err != nil {
+			return nil, err
+		}
+		note, err := base.rules(ctx, suite)
+		if err != nil {
+			return nil, err
+		}
+		p.note(note)
+	}
+	if j.in.Results != "" {
+		if p.head, err = mergeResults(j.in.Results); err != nil {
+			return nil, err
+		}
+	}
+	if j.in.Quick || (p.head != nil && p.head.Profile == config.ProfileQuick) {
+		suite = suite.WithQuick()
+	}
+	p.opt = gate.Options{
+		Suite: suite, OutDir: j.in.OutDir, Baselines: j.in.BaselineDir, Runner: j.runner(suite, p.head),
+		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
+		Progress: j.env.Progress,
+	}
+	if p.opt.Scenarios, err = shardScenarios(j.in.Shard, suite); err != nil {
+		return nil, err
+	}
+	if base != nil {
+		p.opt.ReadBaseline = base.baselineReader(ctx)
+		note, err := base.baselineNote(ctx, p.opt.BaselinePath())
+		if err != nil {
+			return nil, err
+		}
+		p.note(note)
+	}
+	return p, nil
+}
+
+// runner names the baselines' machine: the runner-name input, $STACKGATE_RUNNER, the
+// config's runner, the machine the merged results were measured on, the host name.
+func (j *job) runner(suite *config.Suite, head *result.Result) string {
+	measured := ""
+	if head != nil {
+		measured = head.Fingerprint.Runner
+	}
+	return firstNonEmpty(j.in.RunnerName, j.env.Getenv("STACKGATE_RUNNER"), suite.Runner, measured, hostname())
+}
+
+// shardScenarios names the scenarios of shard "i/n" (nil: all). A shard without
+// scenarios is refused: the matrix is larger than the suite.
+func shardScenarios(shard string, suite *config.Suite) ([]string, error) {
+	if shard == "" {
+		return nil, nil
+	}
+	s, err := bench.ParseShard(shard)
+	if err != nil {
+		return nil, &RefusedError{Err: fmt.Errorf("input %w", err)}
+	}
+	names := s.Scenarios(suite.Scenarios)
+	if len(names) == 0 {
+		return nil, refusef("input shard %s: the suite has only %d scenarios, so this shard would measure nothing; use at most %d shards", s, len(suite.Scenarios), len(suite.Scenarios))
+	}
+	return names, nil
+}
+
+// mergeResults merges the result files the patterns (separated by white space) match.
+func mergeResults(patterns string) (*result.Result, error) {
+	var paths []string
+	for _, pat := range strings.Fields(patterns) {
+		matches, err := filepath.Glob(pat)
+		if err != nil || len(matches) == 0 {
+			return nil, refusef("input results: %q matches no file (download the shards' results first)", pat)
+		}
+		sort.Strings(matches)
+		paths = append(paths, matches...)
+	}
+	merged, err := result.MergeFiles(paths...)
+	if errors.Is(err, result.ErrNotMergeable) {
+		return nil, &RefusedError{Err: err}
+	}
+	return merged, err
+}
+
+func saveResult(dir string, r *result.Result) (string, error) {
+	path := filepath.Join(dir, result.FileName)
+	if err := mkdirAll(dir); err != nil {
+		return "", err
+	}
+	if err := result.Write(path, r); err != nil {
+		return "", &gate.OutputError{Err: fmt.Errorf("saving the merged result: %w", err)}
+	}
+	return path, nil
+}
+
+// measuredNote says which commit a pull request's run measured: actions/checkout checks
+// out the merge commit, and pull_request_target the base branch unless told otherwise.
+func (j *job) measuredNote(ctx context.Context) string {
+	pr := j.plan.pr
+	if pr == nil {
+		return ""
+	}
+	out, err := j.env.Git(ctx, "rev-parse", "HEAD")
+	if err != nil {
+		return ""
+	}
+	rev, head, base := strings.TrimSpace(out), pr.GetHead().GetSHA(), pr.GetBase().GetSHA()
+	switch rev {
+	case head:
+		return fmt.Sprintf("Measured the pull request's head %s.", short(rev))
+	case base:
+		return fmt.Sprintf("Measured %s, the base commit, not the pull request: check out the pull request's merge commit or head (pull_request_target checks out the base by default).", short(rev))
+	}
+	return fmt.Sprintf("Measured %s, the merge of the pull request's head %s into %s.", short(rev), short(head), pr.GetBase().GetRef())
+}

@@ -1,0 +1,99 @@
+package ghaction
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Retries of a GitHub API request that failed on the server's side or on a rate limit.
+const (
+	DefaultRetries   = 4               // after the first attempt
+	DefaultRetryWait = time.Second     // the first back-off; doubled for each retry
+	MaxRetryWait     = 2 * time.Minute // a rate limit resetting later than this is not waited for
+)
+
+// retrying retries requests answered with 5xx, 429, or a 403 that says a rate limit was
+// hit, with exponential back-off or the wait the server asks for. It sits below
+// go-github, whose own rate-limit bookkeeping therefore only sees the final answer.
+type retrying struct {
+	next    http.RoundTripper
+	sleep   func(context.Context, time.Duration) error
+	now     func() time.Time
+	retries int
+}
+
+func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := replay(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.next.RoundTrip(r)
+		wait, again := retryWait(resp, err, attempt, t.now())
+		if !again || attempt >= t.retries || req.Context().Err() != nil {
+			return resp, err
+		}
+		discard(resp)
+		if err := t.sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// replay is req for the given attempt, with a fresh body after the first one.
+func replay(req *http.Request, attempt int) (*http.Request, error) {
+	if attempt == 0 || req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	if req.GetBody == nil {
+		return nil, errors.New("retrying a GitHub API request: its body cannot be sent again")
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.Body = body
+	return r, nil
+}
+
+func discard(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+	}
+}
+
+// retryWait says whether a request should be tried again, and after how long: transport
+// errors and server errors after an exponential back-off; rate limits (429, or a 403 with
+// X-RateLimit-Remaining: 0 or Retry-After) after the wait the server asks for, unless it
+// is longer than MaxRetryWait. Other answers are final.
+func retryWait(resp *http.Response, err error, attempt int, now time.Time) (time.Duration, bool) {
+	backoff := DefaultRetryWait << attempt
+	switch {
+	case err != nil:
+		return backoff, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return backoff, true
+	case resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusForbidden:
+		return 0, false
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+		wait := time.Duration(s) * time.Second
+		return wait, wait <= MaxRetryWait
+	}
+	if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		reset, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if err != nil {
+			return backoff, true
+		}
+		wait := max(time.Unix(reset, 0).Sub(now), 0) + time.Second
+		return wait, wait <= MaxRetryWait
+	}
+	// A 429 without a hint is still a rate limit; a plain 403 is a missing permission.
+	return backoff, resp.StatusCode == http.StatusTooManyRequests
+}
