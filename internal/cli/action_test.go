@@ -477,6 +477,31 @@ func TestActionJudgesByBaseCommit(t *testing.T) {
 	}
 }
 
+// Mode ab measures the pull request's base commit beside the head instead of reading a
+// stored baseline; the gate rules still come from the base commit.
+func TestActionABMeasuresTheBaseCommit(t *testing.T) {
+	ws := standardWorkspace(t)
+	gh := newFakeGitHub(t, "")
+	gh.on("GET "+prRepo+"/issues/2/comments?per_page=100", 200, emptyList)
+	gh.on("POST "+prRepo+"/issues/2/comments", 201, `{"id":11,"html_url":"`+commentURL+`"}`)
+	gh.on("GET "+prRepo+checkRunsURL, 200, noCheckRuns)
+	gh.on("POST "+prRepo+"/check-runs", 201, `{"id":5}`)
+	g := &fakeGate{verdictFor: failing}
+	a := newActionRun(t, ws, gh, "pull_request", "pull_request.synchronize.json", nil, "INPUT_MODE", "ab")
+	a.gate = g
+	if code, stdout, stderr := a.run(); code != ExitRegression {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if len(g.calls) != 1 || g.calls[0].Against != ws.base || g.calls[0].ReadBaseline != nil {
+		t.Fatalf("the gate was not asked to measure the base commit: %+v", g.calls)
+	}
+	checkRequests(t, gh,
+		"GET ~/issues/2/comments?per_page=100",
+		"POST ~/issues/2/comments",
+		"GET ~/commits/"+prHeadSHA+"/check-runs?check_name=stackgate%3A+shop",
+		"POST ~/check-runs")
+}
+
 // The accept label turns a failing verdict into an accepted one (exit 0), and the comment
 // names who applied it, from the issue's events.
 func TestActionAcceptLabel(t *testing.T) {
@@ -533,7 +558,7 @@ func TestActionDoesNothingOrRefuses(t *testing.T) {
 	}{
 		{"tag deletion", "push", "push.tag-deleted.json", []string{"INPUT_MODE", "record"}, ExitOK, "skipped", "refs/tags/simple-tag was deleted"},
 		{"record on a pull request", "pull_request", "pull_request.synchronize.json", []string{"INPUT_MODE", "record"}, ExitBadInput, "", "never recorded from a pull request"},
-		{"mode ab", "pull_request", "pull_request.synchronize.json", []string{"INPUT_MODE", "ab"}, ExitBadInput, "", "mode ab is not available yet"},
+		{"mode ab on a push", "push", "push.branch-with-commit.json", []string{"INPUT_MODE", "ab"}, ExitBadInput, "", "mode ab measures a pull request's or merge group's base commit"},
 		{"bad boolean", "pull_request", "pull_request.synchronize.json", []string{"INPUT_ALLOW-FORKS", "perhaps"}, ExitBadInput, "", `allow-forks "perhaps"`},
 		{"bad fail-on", "pull_request", "pull_request.synchronize.json", []string{"INPUT_FAIL-ON", "sometimes"}, ExitBadInput, "", `input fail-on`},
 		{"not in Actions", "", "push.tag-deleted.json", nil, ExitBadInput, "", "GITHUB_EVENT_NAME is not set"},

@@ -11,6 +11,7 @@ import (
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/ghaction"
+	"github.com/stackgate/stackgate/internal/git"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -53,6 +54,7 @@ func exitCode(ctx context.Context, err error) int {
 		out     *gate.OutputError
 		gated   *gateError
 		refused *ghaction.RefusedError
+		ref     *git.RefError
 	)
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
@@ -65,6 +67,7 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(err, &gated):
 		return gated.code
 	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out),
+		errors.As(err, &ref), errors.Is(err, git.ErrNotRepository),
 		errors.As(err, &refused):
 		// out: the output directory given is unusable (read-only, full, not a directory);
 		// refused: the Action's inputs or event do not allow the run (a fork on a

@@ -15,6 +15,7 @@ import (
 // plus one permanent line per finished run; otherwise (CI logs, files) plain lines only.
 type progress struct {
 	w     io.Writer
+	ab    bool // name the revision of each run (A/B mode)
 	tty   bool
 	total int
 	start time.Time
@@ -48,13 +49,21 @@ func (p *progress) event(e bench.Event) {
 	case bench.Phase:
 		p.status(fmt.Sprintf("%s run %d: %s", e.Scenario, e.Run, e.Phase))
 	case bench.RunDone:
-		p.line(fmt.Sprintf("[%d/%d] %-10s run %-2d %s req/s  p99 %s ms  errors %s %%  (%s)",
-			e.Step, e.Steps, e.Scenario, e.Run,
+		p.line(fmt.Sprintf("[%d/%d] %s%-10s run %-2d %s req/s  p99 %s ms  errors %s %%  (%s)",
+			e.Step, e.Steps, p.side(e), e.Scenario, e.Run,
 			report.FormatValue(e.Metrics[metric.Throughput], "req/s"),
 			report.FormatValue(e.Metrics[metric.P99], "ms"),
 			report.FormatValue(e.Metrics[metric.ErrorRate], "%"),
 			time.Since(p.start).Round(time.Second)))
 	}
+}
+
+// side names the revision of an event in A/B mode ("" otherwise).
+func (p *progress) side(e bench.Event) string {
+	if !p.ab {
+		return ""
+	}
+	return e.Side + " "
 }
 
 // status rewrites the live line (terminal only).

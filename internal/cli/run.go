@@ -65,6 +65,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "run", "[flags]")
 	f.register(fs)
 	j.register(fs)
+	against := fs.String("against", "", "measure git `revision` (e.g. origin/main) beside the work tree in the same invocation and judge against it (A/B mode) instead of the stored baseline")
 	shard := fs.String("shard", "", "measure only shard `i/n` of the scenarios (every n-th in suite order, from the i-th): one job of a matrix; see stackgate merge")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,11 +82,17 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
+	opt.Against = *against
 	scenarios := len(opt.Suite.Scenarios)
 	if opt.Scenarios != nil {
 		scenarios = len(opt.Scenarios)
 	}
-	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*scenarios)
+	sides := 1
+	if opt.Against != "" {
+		sides = 2
+	}
+	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*scenarios*sides)
+	progress.ab = opt.Against != ""
 	opt.Progress = progress.event
 	out, err := gate.Run(ctx, opt)
 	progress.finish()

@@ -34,7 +34,7 @@ func UpdateBaseline(ctx context.Context, opt Options, from string) (*Update, err
 		res = r
 	} else {
 		u.Outcome = &Outcome{}
-		r, err := measure(ctx, opt, u.Outcome, nil, 1, opt.runs())
+		_, r, err := measure(ctx, opt, u.Outcome, nil, nil, 1, opt.runs())
 		if err != nil {
 			return u, err
 		}

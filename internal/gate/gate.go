@@ -37,6 +37,9 @@ type Options struct {
 	Progress              func(bench.Event)
 	// Scenarios limits the invocation to these scenarios (nil: all): one shard of a matrix.
 	Scenarios []string
+	// Against is a git revision to measure beside the head in the same invocation (A/B
+	// mode) instead of comparing with the stored baseline.
+	Against string
 	// ReadBaseline reads the baseline at a path (nil: baseline.Read). The GitHub Action
 	// reads it from a pull request's base commit, so that a PR cannot pass itself by
 	// editing the baseline file.
@@ -51,6 +54,9 @@ type Outcome struct {
 	VerdictPath  string
 	BaselinePath string
 	ScratchDir   string // set when kept
+	// BaseResult is the base revision's result in A/B mode.
+	BaseResult     *result.Result
+	BaseResultPath string
 }
 
 // BaselinePath is where the suite's baseline for opt's runner lives.
@@ -69,25 +75,47 @@ func (opt Options) runs() int {
 	return opt.Suite.Gate.Runs
 }
 
-// Run measures the suite and judges it against the stored baseline. The result file is
-// written before anything else can fail; when the measurement fails the verdict says
-// error and the measurement's error is returned.
+// Run measures the suite and judges it against the stored baseline (or, with Against, the
+// base revision measured in the same invocation). The result file is written before anything
+// else can fail; when the measurement fails the verdict says error and the measurement's
+// error is returned.
 func Run(ctx context.Context, opt Options) (*Outcome, error) {
+	if opt.Against != "" {
+		return runAB(ctx, opt)
+	}
 	out := &Outcome{BaselinePath: opt.BaselinePath()}
 	base, err := opt.readBaseline(out.BaselinePath)
 	if err != nil {
 		return out, err // an unreadable baseline is bad input: fail before measuring
 	}
-	res, err := measure(ctx, opt, out, nil, 1, opt.runs())
+	_, res, err := measure(ctx, opt, out, nil, nil, 1, opt.runs())
 	if res == nil {
 		return out, err
 	}
-	in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: "baseline"}
+	in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: compare.ModeBaseline}
+	extend := func(ctx context.Context, only []string, first, runs int) error {
+		_, extra, err := measure(ctx, opt, out, nil, only, first, runs)
+		if extra == nil {
+			return err
+		}
+		appendRuns(in.Head, extra)
+		return errors.Join(err, saveResult(out.ResultPath, in.Head))
+	}
+	return finishJudging(ctx, opt, out, in, err, extend)
+}
+
+// extender adds runs, numbered from first, of the scenarios only to the results being
+// judged and saves them: the confirmation stage's measurement.
+type extender func(ctx context.Context, only []string, first, runs int) error
+
+// finishJudging judges in (unless measuring failed: then the verdict says error) and
+// writes the verdict file.
+func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.Input, err error, extend extender) (*Outcome, error) {
 	if err == nil {
-		out.Verdict, err = judge(ctx, opt, out, in)
+		out.Verdict, err = judge(ctx, opt, in, extend)
 	}
 	if err != nil {
-		out.Verdict = compare.Compare(in, opt.rules()) // the head is incomplete: the verdict says error
+		out.Verdict = compare.Compare(in, opt.rules()) // a side is incomplete: the verdict says error
 	}
 	if werr := writeVerdict(out, opt.OutDir); werr != nil {
 		return out, errors.Join(err, werr)
@@ -96,8 +124,8 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 }
 
 // judge compares, and when a gated metric looks worse than its tolerance without being
-// significant yet, adds runs to those scenarios and judges again.
-func judge(ctx context.Context, opt Options, out *Outcome, in compare.Input) (*compare.Verdict, error) {
+// significant yet, adds runs to those scenarios and judges again on all runs.
+func judge(ctx context.Context, opt Options, in compare.Input, extend extender) (*compare.Verdict, error) {
 	rules := opt.rules()
 	first, second := stages(rules.Alpha, opt.Suite.Gate.MaxRuns > opt.runs() && in.Base != nil)
 	v := compare.CompareStage(in, rules, first)
@@ -108,7 +136,19 @@ func judge(ctx context.Context, opt Options, out *Outcome, in compare.Input) (*c
 	if len(again) == 0 {
 		return v, nil
 	}
-	return confirm(ctx, opt, out, in, v, again, *second)
+	added := opt.Suite.Gate.MaxRuns - opt.runs()
+	if err := extend(ctx, again, opt.runs()+1, added); err != nil {
+		return v, err
+	}
+	final := compare.CompareStage(in, rules, *second)
+	return compare.Merge(v, final, compare.Confirmation{Scenarios: again, AddedRuns: added, StageAlpha: second.Alpha}), nil
+}
+
+func saveResult(path string, r *result.Result) error {
+	if err := result.Write(path, r); err != nil {
+		return &OutputError{fmt.Errorf("saving the result: %w", err)}
+	}
+	return nil
 }
 
 // stages are the comparisons of an invocation: one spending the whole α, or, with a
@@ -120,25 +160,6 @@ func stages(alpha float64, confirmation bool) (compare.Stage, *compare.Stage) {
 	}
 	first, second := compare.Stages(alpha)
 	return first, &second
-}
-
-// confirm adds head runs to the scenarios that looked worse without being significant and
-// judges again on all runs.
-func confirm(ctx context.Context, opt Options, out *Outcome, in compare.Input, first *compare.Verdict, scenarios []string, stage compare.Stage) (*compare.Verdict, error) {
-	added := opt.Suite.Gate.MaxRuns - opt.runs()
-	extra, err := measure(ctx, opt, out, scenarios, opt.runs()+1, added)
-	if extra == nil {
-		return first, err
-	}
-	appendRuns(in.Head, extra)
-	if werr := result.Write(out.ResultPath, in.Head); werr != nil {
-		return first, errors.Join(err, fmt.Errorf("saving the result: %w", werr))
-	}
-	if err != nil {
-		return first, err
-	}
-	second := compare.CompareStage(in, opt.rules(), stage)
-	return compare.Merge(first, second, compare.Confirmation{Scenarios: scenarios, AddedRuns: added, StageAlpha: stage.Alpha}), nil
 }
 
 // appendRuns adds the runs of extra to the matching scenarios of r; the result is
@@ -176,15 +197,17 @@ func (opt Options) rules() compare.Rules {
 	return rules
 }
 
-// measure runs (part of) the suite into a scratch directory and writes the result file.
-// It returns a nil result only when nothing could be measured or written.
-func measure(ctx context.Context, opt Options, out *Outcome, only []string, firstRun, runs int) (*result.Result, error) {
+// measure runs (part of) the suite — and in A/B mode the base revision beside it — in a
+// scratch directory. The first measurement of an invocation (only == nil) sets the outcome's
+// results and writes their files. It returns nil results only when nothing could be
+// measured or written.
+func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.Suite, only []string, firstRun, runs int) (base, head *result.Result, err error) {
 	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
-		return nil, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
+		return nil, nil, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
 	}
 	scratch, err := newScratchDir()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opt.Keep {
 		out.ScratchDir = scratch
@@ -195,20 +218,41 @@ func measure(ctx context.Context, opt Options, out *Outcome, only []string, firs
 	if selected == nil {
 		selected = opt.Scenarios
 	}
-	res, err := bench.Measure(ctx, bench.Options{
+	bo := bench.Options{
 		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: scratch, Env: opt.Env,
 		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
-		Only: selected, FirstRun: firstRun,
-	})
+		Only: selected, FirstRun: firstRun, Base: baseSuite,
+	}
+	if baseSuite != nil {
+		base, head, err = bench.MeasureAB(ctx, bo)
+	} else {
+		head, err = bench.Measure(ctx, bo)
+	}
 	if only == nil {
-		out.Result = res
-		out.ResultPath = filepath.Join(opt.OutDir, result.FileName)
-		if werr := result.Write(out.ResultPath, res); werr != nil {
-			return nil, errors.Join(err, &OutputError{fmt.Errorf("saving the result: %w", werr)})
+		if werr := out.save(opt.OutDir, base, head); werr != nil {
+			return nil, nil, errors.Join(err, werr)
 		}
 	}
-	return res, err
+	return base, head, err
 }
+
+// save records the invocation's results and writes their files: the head's result, and
+// in A/B mode the base revision's beside it.
+func (out *Outcome) save(dir string, base, head *result.Result) error {
+	out.Result, out.BaseResult = head, base
+	out.ResultPath = filepath.Join(dir, result.FileName)
+	if err := saveResult(out.ResultPath, head); err != nil {
+		return err
+	}
+	if base != nil {
+		out.BaseResultPath = filepath.Join(dir, BaseResultFile)
+		return saveResult(out.BaseResultPath, base)
+	}
+	return nil
+}
+
+// BaseResultFile is the base revision's result in A/B mode.
+const BaseResultFile = "stackgate-base-result.json"
 
 // OutputError is a failure to write into the output directory.
 type OutputError struct{ Err error }

@@ -94,15 +94,25 @@ type plan struct {
 	pr       *github.PullRequest // the pull request the comment goes to
 	baseSHA  string              // the commit whose baseline and gate rules apply ("" = the workspace's)
 	checkSHA string              // the commit the check run is for ("" = none)
+	ab       bool                // measure baseSHA beside the workspace instead of using a stored baseline
 }
 
 // decide applies the mode × event table: pull requests and merge groups are judged against
 // their base commit and never recorded; a push to the default branch may record; tag pushes
 // and branch deletions do nothing; schedule and workflow_dispatch take any mode.
 func decide(ev *event, in Inputs, runnerEnv string) (plan, error) {
-	if in.Mode == ModeAB {
-		return plan{}, refusef("mode ab is not available yet: use mode gate (against the stored baseline)")
+	p, err := decideEvent(ev, in, runnerEnv)
+	if err != nil || in.Mode != ModeAB || p.skip != "" {
+		return p, err
 	}
+	if p.baseSHA == "" {
+		return plan{}, refusef("mode ab measures a pull request's or merge group's base commit beside it: a %s event has none; use mode gate (against the stored baseline)", ev.name)
+	}
+	p.ab = true
+	return p, nil
+}
+
+func decideEvent(ev *event, in Inputs, runnerEnv string) (plan, error) {
 	record := in.Mode == ModeRecord
 	switch ev.name {
 	case EventPullRequest, EventPullRequestTarget:

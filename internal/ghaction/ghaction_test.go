@@ -67,7 +67,12 @@ func TestDecide(t *testing.T) {
 		{EventPullRequest, "pull_request.synchronize.json", ModeGate, "self-hosted", nil, "gate pr base=f95f852bd8fc check=ec26c3e57ca3"},
 		{EventPullRequestTarget, "pull_request.opened.json", ModeGate, "", nil, "gate pr base=f95f852bd8fc check=ec26c3e57ca3"},
 		{EventPullRequest, "pull_request.synchronize.json", ModeRecord, "self-hosted", nil, "refused: mode record on a pull_request event"},
-		{EventPullRequest, "pull_request.synchronize.json", ModeAB, "self-hosted", nil, "refused: mode ab is not available yet"},
+		{EventPullRequest, "pull_request.synchronize.json", ModeAB, "self-hosted", nil, "ab pr base=f95f852bd8fc check=ec26c3e57ca3"},
+		{EventPullRequest, "pull_request.synchronize.json", ModeAB, "self-hosted", fork, "refused: refusing to benchmark pull request #2"},
+		{EventMergeGroup, "merge_group", ModeAB, "", nil, "ab base=f95f852bd8fc check=0123456789ab"},
+		{EventPush, "push.branch-with-commit.json", ModeAB, "", nil, "refused: mode ab measures a pull request's or merge group's base commit"},
+		{EventPush, "push.tag-deleted.json", ModeAB, "", nil, "skip"},
+		{EventSchedule, "", ModeAB, "", nil, "refused: mode ab measures"},
 		{EventPullRequest, "pull_request.synchronize.json", ModeGate, "self-hosted", fork, "refused: refusing to benchmark pull request #2 from mallory/Hello-World"},
 		{EventPullRequest, "pull_request.synchronize.json", ModeGate, "", fork, "refused: refusing to benchmark"},
 		{EventPullRequest, "pull_request.synchronize.json", ModeGate, RunnerGitHubHosted, fork, "gate pr base=f95f852bd8fc check=ec26c3e57ca3"},
@@ -111,6 +116,9 @@ func describePlan(p plan, err error) string {
 		return "record"
 	}
 	s := "gate"
+	if p.ab {
+		s = "ab"
+	}
 	if p.pr != nil {
 		s += " pr"
 	}

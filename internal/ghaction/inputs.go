@@ -14,7 +14,7 @@ import (
 const (
 	ModeGate   = "gate"   // judge the code against the baseline
 	ModeRecord = "record" // measure and write a new baseline into the workspace
-	ModeAB     = "ab"     // A/B against the base revision: not available yet
+	ModeAB     = "ab"     // A/B: the base revision measured beside the head in one invocation
 )
 
 // Defaults of the inputs, for a runner (or a test) that does not set them; action.yml

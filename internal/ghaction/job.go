@@ -134,6 +134,10 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 	if p.opt.Scenarios, err = shardScenarios(j.in.Shard, suite); err != nil {
 		return nil, err
 	}
+	if j.plan.ab {
+		p.opt.Against = j.plan.baseSHA
+		return p, nil
+	}
 	if base != nil {
 		p.opt.ReadBaseline = base.baselineReader(ctx)
 		note, err := base.baselineNote(ctx, p.opt.BaselinePath())

@@ -5,6 +5,7 @@ package git
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,6 +49,9 @@ type Worktree struct {
 	repo     string // the repository's top level
 }
 
+// ErrNotRepository: the directory is not inside a git work tree.
+var ErrNotRepository = errors.New("not a git repository")
+
 // RefError is a revision git does not know: a typo, or a shallow clone without history.
 type RefError struct {
 	Ref string
@@ -65,13 +69,13 @@ func (e *RefError) Unwrap() error { return e.Err }
 func AddWorktree(ctx context.Context, dir, ref, parent string) (*Worktree, error) {
 	top, err := run(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil {
-		return nil, fmt.Errorf("%s is not in a git work tree, so there is no base revision to measure: %w", dir, err)
+		return nil, fmt.Errorf("%s is not in a git work tree, so there is no base revision to measure (%v): %w", dir, err, ErrNotRepository)
 	}
 	rev, err := run(ctx, top, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
 	if err != nil {
 		return nil, &RefError{Ref: ref, Err: err}
 	}
-	path, err := os.MkdirTemp(parent, "base-")
+	path, err := os.MkdirTemp(parent, "stackgate-base-")
 	if err != nil {
 		return nil, fmt.Errorf("creating the base work tree: %w", err)
 	}

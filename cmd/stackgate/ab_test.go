@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// abRepo makes a git repository whose suite runs the reference stack with the knobs in the
+// repository's own knobs.env: commit "base" has none, the work tree's HEAD gets headKnobs.
+// Knobs in a file of the repository stand for a code change between two revisions.
+func abRepo(t *testing.T, headKnobs string) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	suite, err := os.ReadFile(filepath.Join("testdata", "e2e.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(suite), `dir = "../../.."`, "dir = "+quote(root), 1)
+	text = strings.Replace(text, `run = ["{workdir}/refstack", "serve", "-addr", "{addr}", "-pool", "4"]`,
+		`run = ["sh", "-c", "exec env $(cat {configdir}/knobs.env) {workdir}/refstack serve -addr {addr} -pool 4"]`, 1)
+	repo := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write("stackgate.toml", text)
+	write("knobs.env", "\n")
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-qm", "base")
+	git("tag", "base")
+	if headKnobs != "" {
+		write("knobs.env", headKnobs+"\n")
+		git("commit", "-qam", "head")
+	}
+	return repo
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"` }
+
+// A/B mode: the base revision is built from a work tree and measured beside the head in one
+// invocation; the head is judged against it. An unchanged head passes; a head 5 ms slower
+// per request on /json fails on json's throughput and p99. The work tree is gone afterwards.
+func TestAgainstBaseRevision(t *testing.T) {
+	needPostgres(t)
+	for _, c := range []struct {
+		name  string
+		knobs string
+		code  int
+	}{
+		{"unchanged", "", 0},
+		{"regression", "REFSTACK_DELAY=5ms REFSTACK_KNOB_PATHS=/json", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			repo := abRepo(t, c.knobs)
+			out := filepath.Join(t.TempDir(), "out")
+			inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick",
+				"-against", "base", "-out", out, "-runner", "e2e")
+			if inv.code != c.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", inv.code, c.code, inv.stdout, inv.stderr)
+			}
+			v := readVerdict(t, out)
+			if v.Mode != compare.ModeAB || v.Baseline == nil || v.Baseline.Revision == v.Head.Revision && c.knobs != "" {
+				t.Errorf("verdict mode %s, sides %+v / %+v", v.Mode, v.Baseline, v.Head)
+			}
+			base, err := result.Read(filepath.Join(out, "stackgate-base-result.json"))
+			if err != nil || len(base.Scenario("json").Runs) != 7 {
+				t.Fatalf("base result: %v", err)
+			}
+			if c.code == 1 {
+				if m := findMetric(v, "json", metric.Throughput); m == nil || m.Level != compare.Fail {
+					t.Errorf("json throughput: %+v", m)
+				}
+				if m := findMetric(v, "db", metric.Throughput); m == nil || m.Level == compare.Fail {
+					t.Errorf("db throughput failed without a change: %+v", m)
+				}
+			}
+			list, _ := exec.Command("git", "-C", repo, "worktree", "list").Output()
+			if strings.Count(string(list), "\n") != 1 {
+				t.Errorf("the base work tree was not removed:\n%s", list)
+			}
+		})
+	}
+	inv := stackgate(t, nil, "run", "-config", filepath.Join(abRepo(t, ""), "stackgate.toml"), "-quick", "-against", "no-such-ref", "-out", t.TempDir())
+	if inv.code != 2 || !strings.Contains(inv.stderr, "fetch-depth: 0") {
+		t.Errorf("unknown revision: exit %d\n%s", inv.code, inv.stderr)
+	}
+}

@@ -1,0 +1,51 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/git"
+)
+
+// runAB measures the base revision opt.Against beside the head in one invocation — built
+// from a temporary git work tree, both under the head's suite definition (one definition,
+// two revisions of the code) — and judges the head against it with the same rules as
+// against a stored baseline. Measuring both on the same machine in alternating order
+// removes the drift between days that a stored baseline carries: the most sensitive mode.
+// The work tree is removed whatever happens, interrupts included.
+func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
+	out = &Outcome{}
+	wt, err := git.AddWorktree(ctx, opt.Suite.Dir, opt.Against, "")
+	if err != nil {
+		return out, err
+	}
+	defer func() { err = errors.Join(err, removeWorktree(wt)) }()
+	baseSuite := *opt.Suite
+	if baseSuite.Dir, err = wt.Within(opt.Suite.Dir); err != nil {
+		return out, err
+	}
+	base, head, err := measure(ctx, opt, out, &baseSuite, nil, 1, opt.runs())
+	if head == nil {
+		return out, err
+	}
+	in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
+	extend := func(ctx context.Context, only []string, first, runs int) error {
+		moreBase, moreHead, err := measure(ctx, opt, out, &baseSuite, only, first, runs)
+		if moreHead == nil {
+			return err
+		}
+		appendRuns(in.Base, moreBase)
+		appendRuns(in.Head, moreHead)
+		return errors.Join(err, saveResult(out.ResultPath, in.Head), saveResult(out.BaseResultPath, in.Base))
+	}
+	return finishJudging(ctx, opt, out, in, err, extend)
+}
+
+func removeWorktree(wt *git.Worktree) error {
+	if err := wt.Remove(); err != nil {
+		return fmt.Errorf("removing the base revision's work tree %s: %w", wt.Path, err)
+	}
+	return nil
+}
