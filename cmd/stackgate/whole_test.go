@@ -1,11 +1,14 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
 )
 
 // Each knob of the reference stack moves the whole-stack metric it should, and the gate
@@ -57,4 +60,33 @@ func findMetric(v *compare.Verdict, scenario, name string) *compare.MetricVerdic
 		}
 	}
 	return nil
+}
+
+// The database view works through an existing pool: refstack → pgbouncer → PostgreSQL.
+// Statements per request stay exact, and the sessions in use are the pool's, not the app's.
+func TestThroughPgbouncer(t *testing.T) {
+	needPostgres(t)
+	if _, err := exec.LookPath("pgbouncer"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgbouncer is required in CI (.ci/run installs it): %v", err)
+		}
+		t.Skipf("pgbouncer is not installed (apt-get install pgbouncer): %v", err)
+	}
+	out := t.TempDir()
+	inv := stackgate(t, nil, "run", "-config", filepath.Join("testdata", "pgbouncer.toml"), "-quick", "-out", out, "-baselines", t.TempDir())
+	if inv.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", inv.code, inv.stdout, inv.stderr)
+	}
+	r, err := result.Read(filepath.Join(out, result.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range r.Scenario("queries").Runs {
+		if q := run.Metrics[metric.QueriesPerRequest]; q != 5 {
+			t.Errorf("run %d: %g statements per request through pgbouncer, want exactly 5", run.Run, q)
+		}
+		if s := run.Metrics[metric.SessionsPeak]; s < 1 || s > 3 {
+			t.Errorf("run %d: %g database sessions, want the pool's 1..3 (the app has 6 connections)", run.Run, s)
+		}
+	}
 }

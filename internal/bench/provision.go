@@ -58,6 +58,11 @@ func (m *measurement) measure(ctx context.Context) error {
 		return err
 	}
 	defer m.db.Stop()
+	// Ports are known before the setup steps, which may write a process's configuration
+	// (a pgbouncer.ini naming {port:pool}).
+	if err := m.allocatePorts(); err != nil {
+		return err
+	}
 	for _, s := range m.sides {
 		if err := m.setupDatabase(ctx, s); err != nil {
 			return err
@@ -67,9 +72,6 @@ func (m *measurement) measure(ctx context.Context) error {
 		return err
 	}
 	defer m.monitor.Close()
-	if err := m.allocatePorts(); err != nil {
-		return err
-	}
 	return m.runAll(ctx)
 }
 
@@ -152,7 +154,7 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 	}
 	for _, s := range m.sides {
 		s.res.Fingerprint.PostgreSQL = strconv.Itoa(bins.Version)
-		s.vars["database_url"] = m.db.URL(m.suite.Database.Name)
+		maps.Copy(s.vars, databaseVars(m.db, m.suite.Database.Name))
 	}
 	return nil
 }
@@ -186,8 +188,21 @@ func (m *measurement) setupDatabase(ctx context.Context, s *side) error {
 // objects.
 const emptyTemplate = "template0"
 
+// databaseVars are the template values of the managed database: its URL and, for
+// configuration files that want them apart (a pgbouncer.ini), its host, port, name, user.
+func databaseVars(db *pg.Server, name string) map[string]string {
+	return map[string]string{
+		"database_url":  db.URL(name),
+		"database_host": loopback,
+		"database_port": strconv.Itoa(db.Port()),
+		"database_name": name,
+		"database_user": pg.Superuser,
+	}
+}
+
 // allocatePorts gives every process a loopback port for the whole invocation, so that
 // processes can refer to each other ({addr:db-proxy}) and restarts keep their addresses.
+// Setup steps see them too: {addr:NAME}, {port:NAME}.
 func (m *measurement) allocatePorts() error {
 	m.ports = map[string]int{}
 	m.portVars = map[string]string{}
@@ -200,14 +215,16 @@ func (m *measurement) allocatePorts() error {
 		m.portVars["addr:"+p.Name] = addr(port)
 		m.portVars["port:"+p.Name] = strconv.Itoa(port)
 	}
+	for _, s := range m.sides {
+		maps.Copy(s.vars, m.portVars)
+	}
 	return nil
 }
 
-// processVars are the template values of one process of side s: the side's, every
-// process's address, and its own {addr}, {host} and {port}.
+// processVars are the template values of one process of side s: the side's (every
+// process's address included) and its own {addr}, {host} and {port}.
 func (m *measurement) processVars(s *side, name string) map[string]string {
 	v := maps.Clone(s.vars)
-	maps.Copy(v, m.portVars)
 	v["addr"] = addr(m.ports[name])
 	v["host"] = loopback
 	v["port"] = strconv.Itoa(m.ports[name])
