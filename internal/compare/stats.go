@@ -30,7 +30,28 @@ func Summarize(xs []float64) Summary {
 	if math.IsInf(hi, 0) {
 		hi = sample.Values[len(sample.Values)-1]
 	}
-	return Summary{N: len(xs), Median: s.Center, Lo: lo, Hi: hi}
+	return Summary{N: len(xs), Median: s.Center, Lo: lo, Hi: hi, CV: variation(xs)}
+}
+
+// variation is the coefficient of variation of xs (sample standard deviation over the
+// absolute mean; 0 when undefined).
+func variation(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	mean := sum / float64(len(xs))
+	if mean == 0 {
+		return 0
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(ss/float64(len(xs)-1)) / math.Abs(mean)
 }
 
 // TwoSidedP is the two-sided Mann–Whitney U p-value of a against b, the one benchstat

@@ -14,8 +14,8 @@ func TestSummarize(t *testing.T) {
 	}{
 		{"empty", nil, Summary{}},
 		{"one", []float64{5}, Summary{N: 1, Median: 5, Lo: 5, Hi: 5}},
-		{"too few for 95 %: the sample's range", []float64{3, 1, 2}, Summary{N: 3, Median: 2, Lo: 1, Hi: 3}},
-		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{N: 10, Median: 5.5, Lo: 2, Hi: 9}},
+		{"too few for 95 %: the sample's range", []float64{3, 1, 2}, Summary{N: 3, Median: 2, Lo: 1, Hi: 3, CV: 0.5}}, // sd 1 over mean 2
+		{"ten", []float64{10, 1, 9, 2, 8, 3, 7, 4, 6, 5}, Summary{N: 10, Median: 5.5, Lo: 2, Hi: 9, CV: math.Sqrt(55.0/6) / 5.5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,12 +133,17 @@ type MetricVerdict struct {
 	Drift *Drift `json:"drift,omitempty"`
 }
 
-// Summary is the median of a sample and its distribution-free 95 % confidence interval.
+// Summary is the median of a sample, its distribution-free 95 % confidence interval and its
+// run-to-run variation.
 type Summary struct {
 	N      int     `json:"n"`
 	Median float64 `json:"median"`
 	Lo     float64 `json:"lo"`
 	Hi     float64 `json:"hi"`
+	// CV is the run-to-run variation: the samples' standard deviation over their mean
+	// (0 with fewer than two samples or a zero mean). It tells which signals a runner can
+	// trust: a metric that varies 10 % from run to run cannot show a 2 % change.
+	CV float64 `json:"cv"`
 }
 
 // Tolerance of a metric, in percent (relative) or in the metric's unit (absolute).

@@ -57,22 +57,22 @@ const noBaselineHint = "no baseline yet, so nothing was compared: these are head
 func writeTerminalTable(b *strings.Builder, v *compare.Verdict, rows []verdictRow, color bool) {
 	t := table{left: map[int]bool{1: true}}
 	if v.Mode == "none" {
-		t.add("scenario", "metric", "head")
+		t.add("scenario", "metric", "head", "cv")
 		for _, r := range rows {
 			c := r.cells(escapeTerminal)
-			t.add(c.scenario, c.metric, c.head)
+			t.add(c.scenario, c.metric, c.head, c.cv)
 		}
 		writeTable(b, &t)
 		return
 	}
-	t.left[6] = true
-	t.add("scenario", "metric", "baseline", "head", "change", "p", "verdict")
+	t.left[7] = true
+	t.add("scenario", "metric", "baseline", "head", "cv", "change", "p", "verdict")
 	for _, r := range rows {
 		c := r.cells(escapeTerminal)
-		t.add(c.scenario, c.metric, c.baseline, c.head, c.change, c.p, levelWord(r.level))
+		t.add(c.scenario, c.metric, c.baseline, c.head, c.cv, c.change, c.p, levelWord(r.level))
 	}
 	t.paint = func(row, col int, cell string) string {
-		if row == 0 || col != 6 {
+		if row == 0 || col != 7 {
 			return cell
 		}
 		return paintLevel(cell, rows[row-1].level, color)
@@ -216,11 +216,11 @@ func shownRows(rows []verdictRow, verbose bool) ([]verdictRow, int) {
 
 // rowCells are the texts of a verdict row, escaped for the output.
 type rowCells struct {
-	scenario, metric, baseline, head, change, p string
+	scenario, metric, baseline, head, cv, change, p string
 }
 
 func (r verdictRow) cells(escape func(string) string) rowCells {
-	c := rowCells{scenario: escape(r.scenario), metric: "-", baseline: "-", head: "-", change: "-", p: "-"}
+	c := rowCells{scenario: escape(r.scenario), metric: "-", baseline: "-", head: "-", cv: "-", change: "-", p: "-"}
 	m := r.metric
 	if m == nil {
 		return c
@@ -228,6 +228,9 @@ func (r verdictRow) cells(escape func(string) string) rowCells {
 	c.metric = escape(m.Metric)
 	c.baseline = escape(formatSummary(m.Baseline, m.Unit, m.Absolute))
 	c.head = escape(formatSummary(m.Head, m.Unit, m.Absolute))
+	if m.Head.N > 1 {
+		c.cv = fmt.Sprintf("%.1f%%", 100*m.Head.CV)
+	}
 	if m.Baseline.N > 0 && m.Head.N > 0 {
 		c.change = escape(formatChange(m.Change, m.Absolute))
 		c.p = escape(formatP(m.P))
