@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/stackgate/stackgate/internal/load"
@@ -26,6 +28,7 @@ func record(run result.Run, conns int, rate float64, tp, lat measured) (result.R
 	}
 	run.Throughput.Resources, run.Latency.Resources = tp.use, lat.use
 	run.Metrics = samples(tp.load, lat.load)
+	run.Invalid = append(run.Invalid, saturated(tp.load, lat.load)...)
 	for name, v := range resourceSamples(tp, lat) {
 		run.Metrics[name] = v
 	}
@@ -107,7 +110,7 @@ func phase(r *load.Result, conns int, rate float64) (result.Phase, error) {
 		}
 	}
 	for _, s := range r.Series {
-		p.Series = append(p.Series, result.Second{Requests: s.Requests, Errors: s.Errors})
+		p.Series = append(p.Series, result.Second{Requests: s.Requests, Errors: s.Errors, P50: s.P50.Seconds() * 1000, P99: s.P99.Seconds() * 1000})
 	}
 	return p, nil
 }
@@ -129,6 +132,9 @@ func notes(tp, lat *load.Result, rate float64) []string {
 	if p99 := lat.Lateness.ValueAtQuantile(99); p99 > lateWarnMicros {
 		out = append(out, fmt.Sprintf("latency phase: the load generator itself sent requests up to %.1f ms late (p99); this is not charged to the stack, but the load was burstier than the fixed rate", ms(p99)))
 	}
+	for _, reason := range saturated(tp, lat) {
+		out = append(out, reason+" — the run is invalid and left out of the samples")
+	}
 	if tp.Reconnects > 0 {
 		out = append(out, fmt.Sprintf("throughput phase: %d reconnects — the stack closes keep-alive connections, so connection setup is part of what is measured", tp.Reconnects))
 	}
@@ -142,3 +148,29 @@ const backlogWarnShare = 0.01
 // lateWarnMicros: timers on virtual machines wake ~1 ms late; beyond 5 ms the generator is
 // struggling.
 const lateWarnMicros = 5000
+
+// saturated says which phases the load generator itself limited (load.Result.Saturated):
+// such a run measured the generator, not the stack, so it is invalid.
+func saturated(tp, lat *load.Result) []string {
+	var out []string
+	if tp.Saturated != "" {
+		out = append(out, "throughput phase: "+tp.Saturated)
+	}
+	if lat.Saturated != "" {
+		out = append(out, "latency phase: "+lat.Saturated)
+	}
+	return out
+}
+
+// unmeasured is the error of a side whose every run of a scenario was invalid (the
+// generator was saturated in each): the scenario could not be measured at all.
+func unmeasured(s *side) error {
+	for _, sc := range s.res.Scenarios {
+		if len(sc.Runs) == 0 || slices.ContainsFunc(sc.Runs, func(r result.Run) bool { return len(r.Invalid) == 0 }) {
+			continue
+		}
+		return &Error{Side: s.name, Scenario: sc.Name, Run: sc.Runs[0].Run,
+			Err: fmt.Errorf("every run was invalid, the first because %s", strings.Join(sc.Runs[0].Invalid, "; "))}
+	}
+	return nil
+}

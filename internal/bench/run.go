@@ -41,6 +41,11 @@ func (m *measurement) runAll(ctx context.Context) error {
 			m.emit(Event{Kind: RunDone, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name, Metrics: run.Metrics})
 		}
 	}
+	for _, s := range m.sides {
+		if err := unmeasured(s); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -126,6 +131,9 @@ func (m *measurement) measurePhase(ctx context.Context, st *stack.Stack, name st
 	}
 	r, err := load.Run(ctx, req, opts)
 	use, werr := w.finish(ctx)
+	if dbErr := m.db.Check(); dbErr != nil { // the real cause of the errors the stack answered
+		return nil, nil, fmt.Errorf("PostgreSQL died during the %s phase: %w", name, dbErr)
+	}
 	if err := phaseFailed(ctx, st, name, r, err); err != nil {
 		return nil, nil, err
 	}

@@ -23,16 +23,23 @@ type Request struct {
 type Check struct {
 	Status       int    // exact status expected (0 = any 2xx)
 	BodyContains string // substring the body must contain ("" = no body check)
+	BodyLength   int64  // exact body length in bytes, after chunked decoding (0 = not checked)
 }
 
 // Options of one load phase.
 type Options struct {
-	Connections int           // keep-alive connections = max requests in flight (>=1)
+	Connections int           // keep-alive connections (>=1)
 	Duration    time.Duration // measured window (>0)
 	Warmup      time.Duration // traffic sent before the measured window on the same connections, not recorded
 	Rate        float64       // 0 = closed loop; >0 = open loop at this many requests per second
-	Timeout     time.Duration // per request (0 = DefaultTimeout)
-	Check       Check
+	// RampTo, in an open loop, makes the rate change linearly from Rate at the start of
+	// the measured window to RampTo at its end (the warm-up runs at Rate), to find the
+	// rate where latency turns; 0 keeps the rate constant.
+	RampTo   float64
+	Timeout  time.Duration // per request (0 = DefaultTimeout)
+	Pipeline int           // requests in flight per connection (0 or 1: none pipelined, as browsers do)
+	Loops    int           // event loops, one OS thread each (0 = one per CPU the process may use, at most Connections)
+	Check    Check
 }
 
 // Errors counts failed requests by kind.
@@ -41,7 +48,7 @@ type Errors struct {
 	Timeout int64 // no complete response within Timeout
 	IO      int64 // read/write/reset/malformed response
 	Status  int64 // response received, status not as expected (non-2xx or != Check.Status)
-	Body    int64 // status right, body check failed
+	Body    int64 // status right, body check (substring or length) failed
 }
 
 // Total is the number of failed requests of every kind.
@@ -59,6 +66,17 @@ func (e Errors) socket() int64 {
 type Second struct {
 	Requests int64 // responses completed in this second
 	Errors   int64
+	P50, P99 time.Duration // latency of the responses completed in this second (0 when none)
+}
+
+// Generator is what the load generator itself used during the phase: how close it came
+// to being the limit instead of the target.
+type Generator struct {
+	Loops int           // event loops, each on its own OS thread
+	CPU   time.Duration // CPU time of the loops' threads from the start of the window to the end of the phase
+	// Busiest is the highest share of one CPU that a loop used over that time: a loop
+	// near 1 had no time left to send or read, whatever the target could do.
+	Busiest float64
 }
 
 // Result of one phase.
@@ -70,8 +88,14 @@ type Result struct {
 	Lateness   *hdrhistogram.Histogram // µs; open loop only: how late the generator itself released each request; empty for closed loop
 	Backlogged int64                   // open loop: requests sent after their intended time because every connection was busy
 	Unsent     int64                   // open loop: requests due in the window that could not be sent before the hard stop
+	Sent       int64                   // open loop: requests due in the window and sent before its end; Sent/Elapsed is the rate achieved
 	Reconnects int64                   // connections re-opened after the first one (server closed, Connection: close, errors)
 	Series     []Second                // one entry per second of the measured window
+	Generator  Generator
+	// Saturated says why the generator, not the target, was the limit of this phase
+	// ("" when it was not): its loops had no CPU time left, or it could not keep the
+	// open-loop schedule. Such a phase measured the generator, not the target.
+	Saturated string
 }
 
 // Throughput is the number of completed requests per second of the measured window.
@@ -93,6 +117,14 @@ func (r *Result) ErrorRate() float64 {
 	return float64(r.Errors.Total()) / float64(attempted)
 }
 
+// CPUPerRequest is the generator's CPU time per completed request.
+func (r *Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.Generator.CPU / time.Duration(r.Requests)
+}
+
 // Run runs one phase against req and returns what was measured. It returns an error only when
 // the phase could not run at all (bad options/URL, context cancelled before start); failed
 // requests are data in Result.Errors. All connections are dialled before the clock starts.
@@ -110,9 +142,12 @@ func Run(ctx context.Context, req Request, opt Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, startError(err)
 	}
-	e := newEngine(ctx, tgt, opt)
-	defer e.cancelDial()
-	if err := e.dialAll(); err != nil {
+	e, err := newEngine(tgt, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	if err := e.dialAll(ctx); err != nil {
 		return nil, err
 	}
 	return e.run(ctx)

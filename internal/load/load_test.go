@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 const window = 300 * time.Millisecond
@@ -142,6 +144,11 @@ func TestFailuresAreCountedByKind(t *testing.T) {
 			kind: func(e Errors) int64 { return e.Body },
 		},
 		{
+			name: "body length mismatch", answer: true, check: Check{BodyLength: 5},
+			url:  func(t *testing.T) string { return startHTTPServer(t, hello).URL },
+			kind: func(e Errors) int64 { return e.Body },
+		},
+		{
 			name: "reset connections are IO errors",
 			url:  func(t *testing.T) string { return startRawServer(t, resetAfterRequest).url("/") },
 			kind: func(e Errors) int64 { return e.IO },
@@ -178,7 +185,8 @@ func TestFailuresAreCountedByKind(t *testing.T) {
 func TestOpenLoopKeepsTheRate(t *testing.T) {
 	srv := startHTTPServer(t, hello)
 	const rate = 200
-	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: 4, Duration: 2 * time.Second, Rate: rate})
+	// Two loops share the schedule: every ticket is sent once.
+	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: 4, Duration: 2 * time.Second, Rate: rate, Loops: 2})
 	// Every ticket of the window is accounted for, exactly.
 	if got := res.Requests + res.Errors.Total() + res.Unsent; got != 2*rate || res.Errors.Total() != 0 {
 		t.Errorf("requests %d + errors %+v + unsent %d = %d, want %d tickets answered without error", res.Requests, res.Errors, res.Unsent, got, 2*rate)
@@ -190,6 +198,9 @@ func TestOpenLoopKeepsTheRate(t *testing.T) {
 	}
 	if res.Lateness.TotalCount() != res.Requests {
 		t.Errorf("lateness holds %d values for %d requests", res.Lateness.TotalCount(), res.Requests)
+	}
+	if res.Sent < 2*rate-2 || res.Sent > 2*rate {
+		t.Errorf("%d requests sent in the window, want about %d", res.Sent, 2*rate)
 	}
 	if p99 := res.Lateness.ValueAtQuantile(99); p99 > 50_000 {
 		t.Errorf("generator lateness p99 = %dµs: the pacer cannot keep %d req/s", p99, rate)
@@ -234,6 +245,9 @@ func TestOpenLoopChargesStallsToTheServer(t *testing.T) {
 	}
 	if res.Backlogged == 0 {
 		t.Errorf("no request was backlogged, though all 4 connections were stuck in each stall")
+	}
+	if s := res.Series[0]; s.P99 < 100*time.Millisecond || s.P50 > s.P99 {
+		t.Errorf("first second of the series %+v: want its p99 to show the stalls", s)
 	}
 }
 
@@ -311,5 +325,138 @@ func TestNoGoroutineLeaks(t *testing.T) {
 	if after := runtime.NumGoroutine(); after > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestBodyLengthCheckPasses(t *testing.T) {
+	srv := startRawServer(t, replyWith("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"+chunk(`{"message":"Hello, World!"}`, 5)+"0\r\n\r\n"))
+	res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: 2, Duration: window, Check: Check{BodyLength: 27, BodyContains: "World"}})
+	if res.Requests == 0 || res.Errors.Total() != 0 {
+		t.Errorf("requests %d, errors %+v; want the 27-byte chunked body accepted", res.Requests, res.Errors)
+	}
+}
+
+// With pipelining, each connection keeps several requests in flight, and every answer
+// is matched to its request, even when the server answers them in one write.
+func TestPipelining(t *testing.T) {
+	srv := startRawServer(t, answerEachRequest(helloResponse))
+	const conns, depth = 2, 8
+	res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: conns, Duration: window, Pipeline: depth, Check: Check{BodyContains: "Hello"}})
+	if res.Requests == 0 || res.Errors.Total() != 0 || res.Reconnects != 0 || srv.conns.Load() != conns {
+		t.Errorf("requests %d, errors %+v, reconnects %d, server connections %d; want answers on %d kept connections",
+			res.Requests, res.Errors, res.Reconnects, srv.conns.Load(), conns)
+	}
+}
+
+// A server that answers more slowly than the rate: requests queue for a free connection,
+// the queueing delay is part of their latency, the generator itself is not blamed, and
+// every ticket of the window is answered, failed or counted as unsent.
+func TestOpenLoopOverload(t *testing.T) {
+	srv := startHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(10 * time.Millisecond)
+		hello(w, r)
+	})
+	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: 2, Duration: window, Rate: 1000, Timeout: 500 * time.Millisecond})
+	t.Logf("requests %d, errors %+v, unsent %d, backlogged %d, p50 %dµs, max %dµs, saturated %q",
+		res.Requests, res.Errors, res.Unsent, res.Backlogged, res.Latency.ValueAtQuantile(50), res.Latency.Max(), res.Saturated)
+	if got := res.Requests + res.Errors.Total() + res.Unsent; got != 300 {
+		t.Errorf("requests + errors + unsent = %d, want the 300 tickets of the window", got)
+	}
+	if res.Unsent == 0 || res.Backlogged < res.Requests/2 {
+		t.Errorf("unsent %d, backlogged %d of %d; want most requests queued and some never sent", res.Unsent, res.Backlogged, res.Requests)
+	}
+	// Two connections serve 200 req/s of the 1000 due: the later a ticket, the longer it
+	// queued, up to about the drain's 500 ms.
+	if p50 := res.Latency.ValueAtQuantile(50); p50 < 100_000 {
+		t.Errorf("latency p50 %dµs: the queueing delay was not charged", p50)
+	}
+	// Requests that waited for a connection carry no generator lateness: the wait is
+	// the server's.
+	if late := res.Lateness.ValueAtQuantile(50); late > 1000 {
+		t.Errorf("generator lateness p50 %dµs: a slow server was charged to the generator", late)
+	}
+}
+
+// A ramp raises the rate over the window: the series shows it.
+func TestOpenLoopRamp(t *testing.T) {
+	srv := startHTTPServer(t, hello)
+	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: 4, Duration: 2 * time.Second, Rate: 100, RampTo: 300})
+	if got := res.Requests + res.Errors.Total() + res.Unsent; got < 399 || got > 401 {
+		t.Errorf("%d tickets, want 400 (the mean rate 200/s over 2 s)", got)
+	}
+	if len(res.Series) != 2 || res.Series[0].Requests > 170 || res.Series[1].Requests < 230 {
+		t.Errorf("series %+v: want about 150 then 250 requests", res.Series)
+	}
+}
+
+func TestGeneratorAccount(t *testing.T) {
+	srv := startRawServer(t, answerEachRequest(helloResponse))
+	res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: 4, Duration: window, Loops: 2})
+	g := res.Generator
+	if g.Loops != 2 || g.CPU <= 0 || g.Busiest <= 0 || g.Busiest > 1.5 || res.CPUPerRequest() <= 0 {
+		t.Errorf("generator %+v, CPU per request %v; want 2 loops that used some CPU", g, res.CPUPerRequest())
+	}
+}
+
+// The generator allocates nothing per request: a phase four times as long allocates
+// about as much.
+func TestNoAllocationPerRequest(t *testing.T) {
+	srv := startRawServer(t, answerEachRequest(helloResponse))
+	measure := func(d time.Duration) (allocs uint64, requests int64) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: 8, Duration: d, Check: Check{BodyContains: "Hello"}})
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs, res.Requests
+	}
+	shortAllocs, shortReqs := measure(100 * time.Millisecond)
+	longAllocs, longReqs := measure(400 * time.Millisecond)
+	t.Logf("%d allocations for %d requests, %d for %d", shortAllocs, shortReqs, longAllocs, longReqs)
+	if more := longReqs - shortReqs; more < 1000 || int64(longAllocs)-int64(shortAllocs) > more/50 {
+		t.Errorf("%d more requests cost %d more allocations; want (almost) none", more, int64(longAllocs)-int64(shortAllocs))
+	}
+}
+
+func TestSaturation(t *testing.T) {
+	lateness := func(d time.Duration) *hdrhistogram.Histogram {
+		h := NewHistogram()
+		recordMicros(h, d)
+		return h
+	}
+	tests := []struct {
+		name     string
+		gen      Generator
+		openLoop bool
+		late     time.Duration
+		rate     float64
+		want     string // in the reason; "" = not saturated
+	}{
+		{"idle generator", Generator{Busiest: 0.3}, false, 0, 0, ""},
+		{"busy loop", Generator{Busiest: 0.95}, false, 0, 0, "95% of its CPU"},
+		{"open loop on time", Generator{Busiest: 0.5}, true, 200 * time.Microsecond, 1000, ""},
+		{"open loop late", Generator{Busiest: 0.5}, true, 20 * time.Millisecond, 1000, "late"},
+		{"slow rate allows a tenth of its interval", Generator{}, true, 8 * time.Millisecond, 10, ""},
+		{"both", Generator{Busiest: 1}, true, time.Second, 1000, "more loops; the load generator sent one request in ten 1s late or more (p90 of its own lateness, limit 5ms) while its loops were busy (100% of a CPU)"},
+		// Late sends of idle loops are the machine's (steal, other processes), not the
+		// generator's limit: not charged to the target, and the run stays valid.
+		{"late but idle: the machine's fault", Generator{Busiest: 0.03}, true, 20 * time.Millisecond, 1000, ""},
+	}
+	for _, tt := range tests {
+		got := saturation(tt.gen, tt.openLoop, lateness(tt.late), Options{Rate: tt.rate, RampTo: tt.rate})
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: saturation = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A server that closes keep-alive connections after they idle a while: the loop sees the
+// close while the connection is idle and reopens it for the next request, which counts as
+// a reconnect, not as an error.
+func TestIdleConnectionsClosedByTheServer(t *testing.T) {
+	srv := startRawServer(t, closeWhenIdle("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 20*time.Millisecond))
+	res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: 2, Duration: window, Rate: 20})
+	t.Logf("requests %d, reconnects %d, server connections %d", res.Requests, res.Reconnects, srv.conns.Load())
+	if res.Requests != 6 || res.Errors.Total() != 0 || res.Reconnects < 3 {
+		t.Errorf("requests %d, errors %+v, reconnects %d; want the 6 requests answered, on reopened connections", res.Requests, res.Errors, res.Reconnects)
 	}
 }

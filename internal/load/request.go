@@ -22,6 +22,7 @@ type target struct {
 	head      bool   // responses to HEAD carry no body whatever their headers say
 	status    int    // Check.Status
 	needle    []byte // Check.BodyContains
+	length    int64  // Check.BodyLength
 }
 
 // reservedHeaders are set by the engine: a user value would break the framing
@@ -44,7 +45,7 @@ func newTarget(req Request, check Check) (*target, error) {
 		return nil, err
 	}
 	head := method == "HEAD"
-	if head && check.BodyContains != "" {
+	if head && (check.BodyContains != "" || check.BodyLength > 0) {
 		return nil, fmt.Errorf("request: a body check cannot pass on HEAD, whose responses have no body")
 	}
 	return &target{
@@ -54,6 +55,7 @@ func newTarget(req Request, check Check) (*target, error) {
 		head:      head,
 		status:    check.Status,
 		needle:    []byte(check.BodyContains),
+		length:    check.BodyLength,
 	}, nil
 }
 

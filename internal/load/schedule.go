@@ -1,34 +1,62 @@
 package load
 
 import (
-	"sync/atomic"
+	"math"
 	"time"
 )
 
-// schedule is the open-loop timetable, a pure function of the rate: ticket i
-// is intended to be sent i/rate after traffic starts. Times are offsets from
-// that start, so the schedule is tested without a clock.
+// schedule is the open-loop timetable, a pure function of time: ticket i is intended to
+// be sent when the i-th request is due since traffic started. At a constant rate that is
+// i/rate; with a ramp the rate stays at its first value through the warm-up and then
+// changes linearly over the measured window. Times are offsets from the start of traffic,
+// so the schedule is tested without a clock.
 type schedule struct {
-	period float64 // nanoseconds between two tickets
+	period float64 // nanoseconds between two tickets at the first rate
+	// The ramp, when slope != 0: from start (ns), the rate grows by slope tickets/ns².
+	ramp  bool
+	start float64
+	rate0 float64 // tickets per ns
+	slope float64
 }
 
 func newSchedule(rate float64) schedule {
 	return schedule{period: float64(time.Second) / rate}
 }
 
-// intended is when ticket i is due.
-func (s schedule) intended(i int64) time.Duration {
-	return time.Duration(float64(i) * s.period)
+// newRamp is a schedule whose rate goes linearly from rate at start to rampTo at end.
+func newRamp(rate, rampTo float64, start, end time.Duration) schedule {
+	s := newSchedule(rate)
+	if rampTo == rate || end <= start {
+		return s
+	}
+	s.ramp = true
+	s.start = float64(start)
+	s.rate0 = rate / float64(time.Second)
+	s.slope = (rampTo - rate) / float64(time.Second) / float64(end-start)
+	return s
 }
 
-// dueAt is how many tickets are due at elapsed t: those with intended(i) <= t.
-// The float estimate is corrected against intended itself so the two always
-// agree, whatever the rounding.
+// intended is when ticket i is due.
+func (s schedule) intended(i int64) time.Duration {
+	before := s.start / s.period // tickets due before the ramp starts (real-valued)
+	if !s.ramp || float64(i) <= before {
+		return time.Duration(float64(i) * s.period)
+	}
+	// Solve rate0·u + slope·u²/2 = k for u, the time since the ramp started, in the
+	// form that stays accurate when the slope is small or negative.
+	k := float64(i) - before
+	u := 2 * k / (s.rate0 + math.Sqrt(max(s.rate0*s.rate0+2*s.slope*k, 0)))
+	return time.Duration(s.start + u)
+}
+
+// dueAt is how many tickets are due at elapsed t: those with intended(i) <= t. The float
+// estimate is corrected against intended itself so the two always agree, whatever the
+// rounding.
 func (s schedule) dueAt(t time.Duration) int64 {
 	if t < 0 {
 		return 0
 	}
-	n := int64(float64(t)/s.period) + 1
+	n := int64(s.count(float64(t))) + 1
 	for s.intended(n) <= t {
 		n++
 	}
@@ -38,90 +66,71 @@ func (s schedule) dueAt(t time.Duration) int64 {
 	return n
 }
 
+// count is how many tickets the rate adds up to by t (real-valued).
+func (s schedule) count(t float64) float64 {
+	if !s.ramp || t <= s.start {
+		return t / s.period
+	}
+	u := t - s.start
+	return s.start/s.period + s.rate0*u + s.slope*u*u/2
+}
+
 // countBefore is how many tickets are due strictly before t.
 func (s schedule) countBefore(t time.Duration) int64 {
 	return s.dueAt(t - 1)
 }
 
-// ticket is one open-loop request released by the pacer.
+// ticket is one open-loop request released by a loop.
 type ticket struct {
 	intended   time.Duration // offset from the start of traffic
-	lateness   time.Duration // the generator's own delay in releasing it (timer slack)
+	lateness   time.Duration // the generator's own delay in releasing it
 	measured   bool          // intended within the measured window
-	backlogged bool          // released when no connection was free to send it
+	backlogged bool          // it fell due when no connection was free to send it
 }
 
-// pacer releases the tickets of a schedule into a channel whose capacity is
-// the number of connections. It sleeps until the next ticket is due and then
-// releases every ticket that is due in one batch, because timers wake up late
-// (about 1 ms on a VM). Who is to blame for a late ticket decides how it is
-// stamped: see stamp.
-type pacer struct {
+// releaser hands out one loop's share of the tickets: with n loops, loop k sends
+// tickets k, k+n, k+2n, ... Who is to blame for a late ticket decides how it is stamped:
+// a ticket that fell due while a connection had room and went out later was late by the
+// generator's fault (timer slack, work on other connections), and that lateness is
+// excused from its latency; a ticket that fell due while every connection was busy
+// waited for the server: its lateness is 0 and it counts as backlogged. The loop moves
+// blocked forward when it finds a ticket due and no room, and when a connection gets
+// room after none had.
+type releaser struct {
 	sched        schedule
-	total        int64 // tickets to release: those intended before the end of the window
-	measuredFrom int64 // index of the first ticket of the measured window
-	out          chan<- ticket
-	idle         *atomic.Int64 // connections waiting for a ticket
-	done         <-chan struct{}
-	now          func() time.Duration
-	sleep        func(time.Duration) bool // false when the phase stopped
+	next         int64 // next ticket of this loop
+	step         int64 // number of loops
+	total        int64 // tickets intended before the end of the window
+	measuredFrom int64 // first ticket of the measured window
+	blocked      int64 // tickets below this were found due when no connection was free
 }
 
-// run releases tickets until all are out or the phase stops, then closes out.
-func (p *pacer) run() {
-	defer close(p.out)
-	var next int64
-	afterBlock := false
-	for next < p.total {
-		now := p.now()
-		due := min(p.sched.dueAt(now), p.total)
-		if due <= next {
-			if !p.sleep(p.sched.intended(next) - now) {
-				return
-			}
-			afterBlock = false
-			continue
-		}
-		blocked, ok := p.release(next, due, now, afterBlock)
-		if !ok {
-			return
-		}
-		next, afterBlock = due, blocked
+// pending reports whether the loop has tickets left to send.
+func (r *releaser) pending() bool { return r.next < r.total }
+
+// nextAt is when the loop's next ticket is due.
+func (r *releaser) nextAt() time.Duration { return r.sched.intended(r.next) }
+
+// take returns the next ticket if it is due at now and a connection is free to send it.
+// When one is due and none is free, every ticket due by now is marked as backlogged.
+func (r *releaser) take(now time.Duration, free bool) (ticket, bool) {
+	if !r.pending() {
+		return ticket{}, false
 	}
-}
-
-// release sends tickets [from, to), noticed due at noticed. It reports whether
-// a send had to wait for a connection, and false when the phase stopped.
-func (p *pacer) release(from, to int64, noticed time.Duration, afterBlock bool) (blocked, ok bool) {
-	for i := from; i < to; i++ {
-		t := p.stamp(i, noticed, afterBlock)
-		t.backlogged = t.backlogged || blocked || int64(len(p.out)) >= p.idle.Load()
-		select {
-		case p.out <- t:
-			continue
-		default:
-		}
-		blocked, t.backlogged = true, true
-		select {
-		case p.out <- t:
-		case <-p.done:
-			return blocked, false
-		}
+	at := r.sched.intended(r.next)
+	if at > now {
+		return ticket{}, false
 	}
-	return blocked, true
-}
-
-// stamp makes ticket i, noticed due at noticed. A ticket that fell due while
-// the pacer slept (or worked) was released late by the generator itself: that
-// lateness is excused from its latency. A ticket that fell due while the pacer
-// was blocked on a full channel waited because every connection was busy: the
-// server's fault, so its lateness is 0 and it is backlogged.
-func (p *pacer) stamp(i int64, noticed time.Duration, afterBlock bool) ticket {
-	t := ticket{intended: p.sched.intended(i), measured: i >= p.measuredFrom}
-	if afterBlock {
+	if !free {
+		r.blocked = max(r.blocked, r.sched.dueAt(now))
+		return ticket{}, false
+	}
+	t := ticket{intended: at, measured: r.next >= r.measuredFrom}
+	if r.next < r.blocked {
 		t.backlogged = true
-		return t
+	} else {
+		t.lateness = now - at
 	}
-	t.lateness = max(noticed-t.intended, 0)
-	return t
+	r.next += r.step
+	return t, true
 }

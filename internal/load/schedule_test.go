@@ -2,7 +2,7 @@ package load
 
 import (
 	"math/rand/v2"
-	"sync/atomic"
+	"slices"
 	"testing"
 	"time"
 )
@@ -88,86 +88,120 @@ func TestScheduleDueAtAgreesWithIntended(t *testing.T) {
 	}
 }
 
-func TestPacerStamp(t *testing.T) {
-	p := &pacer{sched: newSchedule(1000), measuredFrom: 5}
+// A rate ramp goes linearly from the first rate at the start of the window to the
+// last at its end, after a warm-up at the first rate: the tickets of each stretch add up
+// to the area under the rate.
+func TestScheduleRamp(t *testing.T) {
+	const warmup, window = time.Second, 10 * time.Second
+	s := newRamp(100, 1100, warmup, warmup+window)
 	tests := []struct {
-		name       string
-		i          int64
-		noticed    time.Duration
-		afterBlock bool
-		want       ticket
+		at   time.Duration
+		want int64 // tickets due strictly before at
 	}{
-		{"on time", 5, 5 * ms, false, ticket{intended: 5 * ms, measured: true}},
-		{"woke late: generator lateness", 5, 7 * ms, false, ticket{intended: 5 * ms, lateness: 2 * ms, measured: true}},
-		{"warm-up ticket", 4, 4 * ms, false, ticket{intended: 4 * ms}},
-		{"fell due while blocked: server's fault", 6, 50 * ms, true, ticket{intended: 6 * ms, measured: true, backlogged: true}},
+		{warmup, 100},                     // 1 s at 100/s
+		{warmup + time.Second, 100 + 150}, // rate 100 → 200 over the first second: 150
+		{warmup + window, 100 + 6000},     // the mean rate of the window is 600/s
 	}
 	for _, tt := range tests {
-		if got := p.stamp(tt.i, tt.noticed, tt.afterBlock); got != tt.want {
-			t.Errorf("%s: stamp = %+v, want %+v", tt.name, got, tt.want)
+		if got := s.countBefore(tt.at); got < tt.want-1 || got > tt.want+1 {
+			t.Errorf("countBefore(%v) = %d, want %d ± 1", tt.at, got, tt.want)
+		}
+	}
+	// A ramp down works the same way.
+	down := newRamp(1000, 100, 0, window)
+	if got, want := down.countBefore(window), int64(5500); got < want-1 || got > want+1 {
+		t.Errorf("ramp down: countBefore(%v) = %d, want %d ± 1", window, got, want)
+	}
+	// Times only move forward, and dueAt agrees with intended.
+	for i := int64(1); i < 6200; i++ {
+		if s.intended(i) < s.intended(i-1) {
+			t.Fatalf("intended(%d) = %v is before intended(%d) = %v", i, s.intended(i), i-1, s.intended(i-1))
+		}
+		if at := s.intended(i); s.dueAt(at) <= i || s.dueAt(at-1) > i {
+			t.Fatalf("dueAt around intended(%d) = %v disagrees: %d, %d", i, at, s.dueAt(at-1), s.dueAt(at))
 		}
 	}
 }
 
-// With a fake clock whose sleeps overshoot by 3 ms, the pacer releases the
-// tickets that fell due during each sleep in one batch, each stamped with
-// exactly how late the wake-up was for it.
-func TestPacerReleasesBatchesAndStampsTimerSlack(t *testing.T) {
-	var clock time.Duration
-	out := make(chan ticket, 100) // never full: nothing is backlogged
-	var idle atomic.Int64
-	idle.Store(100)
-	p := &pacer{
-		sched:        newSchedule(1000),
-		total:        9,
-		measuredFrom: 1,
-		out:          out,
-		idle:         &idle,
-		done:         make(chan struct{}),
-		now:          func() time.Duration { return clock },
-		sleep: func(d time.Duration) bool {
-			clock += d + 3*ms
-			return true
+func TestReleaserStamps(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []struct {
+			now  time.Duration
+			free bool
+		}
+		want []ticket
+	}{
+		{
+			name: "on time",
+			steps: []struct {
+				now  time.Duration
+				free bool
+			}{{5 * ms, true}},
+			want: []ticket{{intended: 5 * ms, measured: true}},
+		},
+		{
+			name: "woke late: the generator's lateness",
+			steps: []struct {
+				now  time.Duration
+				free bool
+			}{{7 * ms, true}, {7 * ms, true}, {7 * ms, true}},
+			want: []ticket{{intended: 5 * ms, lateness: 2 * ms, measured: true}, {intended: 6 * ms, lateness: ms, measured: true}, {intended: 7 * ms, measured: true}},
+		},
+		{
+			name: "fell due while every connection was busy: the server's fault",
+			steps: []struct {
+				now  time.Duration
+				free bool
+			}{{6 * ms, false}, {9 * ms, true}, {9 * ms, true}, {9 * ms, true}},
+			// 5 and 6 were due when no connection was free; 7 fell due later, found late
+			// by the generator once one was.
+			want: []ticket{{intended: 5 * ms, measured: true, backlogged: true}, {intended: 6 * ms, measured: true, backlogged: true}, {intended: 7 * ms, lateness: 2 * ms, measured: true}},
 		},
 	}
-	p.run()
-	// t=0: ticket 0; sleep to 1 ms, woken at 4 ms: 1..4; sleep to 5 ms, woken at 8 ms: 5..8.
-	wantLateness := []time.Duration{0, 3 * ms, 2 * ms, ms, 0, 3 * ms, 2 * ms, ms, 0}
-	var got []ticket
-	for tk := range out {
-		got = append(got, tk)
-	}
-	if len(got) != len(wantLateness) {
-		t.Fatalf("released %d tickets, want %d", len(got), len(wantLateness))
-	}
-	for i, tk := range got {
-		want := ticket{intended: time.Duration(i) * ms, lateness: wantLateness[i], measured: i >= 1}
-		if tk != want {
-			t.Errorf("ticket %d = %+v, want %+v", i, tk, want)
+	for _, tt := range tests {
+		r := &releaser{sched: newSchedule(1000), next: 5, step: 1, total: 100, measuredFrom: 5}
+		var got []ticket
+		for _, st := range tt.steps {
+			if tk, ok := r.take(st.now, st.free); ok {
+				got = append(got, tk)
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, got, tt.want)
 		}
 	}
 }
 
-// A pacer blocked on a full channel must not outlive the phase.
-func TestPacerStopsWhenBlocked(t *testing.T) {
-	done := make(chan struct{})
-	out := make(chan ticket, 1)
-	var idle atomic.Int64
-	p := &pacer{
-		sched: newSchedule(1000), total: 1000, out: out, idle: &idle, done: done,
-		now:   func() time.Duration { return time.Second }, // everything is due
-		sleep: func(time.Duration) bool { return true },
+// With several loops each takes every n-th ticket, so together they send each ticket
+// exactly once; warm-up tickets are not measured; nothing is released past the total.
+func TestReleasersShareTheSchedule(t *testing.T) {
+	const loops, total = 3, 20
+	seen := map[time.Duration]int{}
+	for id := range loops {
+		r := &releaser{sched: newSchedule(1000), next: int64(id), step: loops, total: total, measuredFrom: 4}
+		for now := time.Duration(0); now < time.Second; now += 3 * ms {
+			for {
+				tk, ok := r.take(now, true)
+				if !ok {
+					break
+				}
+				seen[tk.intended]++
+				if tk.measured != (tk.intended >= 4*ms) {
+					t.Errorf("ticket at %v: measured = %v", tk.intended, tk.measured)
+				}
+			}
+		}
+		if r.pending() {
+			t.Errorf("loop %d still has tickets after the schedule ended", id)
+		}
 	}
-	finished := make(chan struct{})
-	go func() {
-		p.run()
-		close(finished)
-	}()
-	<-out // the pacer can fill the channel once more, then blocks
-	close(done)
-	select {
-	case <-finished:
-	case <-time.After(5 * time.Second):
-		t.Fatal("pacer still blocked after the phase stopped")
+	for i := range total {
+		if seen[time.Duration(i)*ms] != 1 {
+			t.Errorf("ticket %d released %d times, want once", i, seen[time.Duration(i)*ms])
+		}
+	}
+	if len(seen) != total {
+		t.Errorf("%d tickets released, want %d", len(seen), total)
 	}
 }

@@ -104,6 +104,26 @@ func eachRequest(s *rawServer, c net.Conn, answer func(w *bufio.Writer) bool) {
 	}
 }
 
+// closeWhenIdle answers every request with raw and closes connections that stay idle
+// for idle, as servers with a keep-alive timeout do.
+func closeWhenIdle(raw string, idle time.Duration) func(*rawServer, net.Conn) {
+	return func(s *rawServer, c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(idle))
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, req.Body)
+			s.requests.Add(1)
+			if _, err := io.WriteString(c, raw); err != nil {
+				return
+			}
+		}
+	}
+}
+
 // replyWith answers every request with raw and keeps the connection.
 func replyWith(raw string) func(*rawServer, net.Conn) {
 	return func(s *rawServer, c net.Conn) {

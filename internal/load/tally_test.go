@@ -2,6 +2,7 @@ package load
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -11,9 +12,10 @@ import (
 func TestHistogramMergePreservesCountsAndPercentiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	all := NewHistogram()
+	series := newSeriesAgg(1, 8)
 	workers := make([]*tally, 8)
 	for i := range workers {
-		tl := newTally(1, false)
+		tl := newTally(i, series, false)
 		workers[i] = &tl
 	}
 	for n := range 50_000 {
@@ -24,8 +26,9 @@ func TestHistogramMergePreservesCountsAndPercentiles(t *testing.T) {
 		recordMicros(all, d)
 		workers[n%len(workers)].record(outOK, d, 0)
 	}
-	sum := newTally(1, true)
+	sum := newTally(0, nil, true)
 	for _, w := range workers {
+		w.finish()
 		sum.add(w)
 	}
 	if got, want := sum.latency.TotalCount(), all.TotalCount(); got != want || sum.requests != want {
@@ -38,6 +41,11 @@ func TestHistogramMergePreservesCountsAndPercentiles(t *testing.T) {
 	}
 	if sum.latency.Max() < 200_000 {
 		t.Errorf("max = %dµs, the 200 ms stall was lost", sum.latency.Max())
+	}
+	got := series.result(time.Second)[0]
+	want := Second{Requests: all.TotalCount(), P50: time.Duration(all.ValueAtQuantile(50)) * time.Microsecond, P99: time.Duration(all.ValueAtQuantile(99)) * time.Microsecond}
+	if got != want {
+		t.Errorf("the second's series entry = %+v, want %+v", got, want)
 	}
 }
 
@@ -61,27 +69,70 @@ func TestRecordMicrosClampsInsteadOfLosing(t *testing.T) {
 }
 
 func TestTallyRecordByKind(t *testing.T) {
-	tl := newTally(2, false)
+	series := newSeriesAgg(2, 1)
+	tl := newTally(0, series, false)
 	for _, out := range []outcome{outOK, outOK, outStatus, outBody, outConnect, outTimeout, outIO, outIO} {
 		tl.record(out, time.Millisecond, 1)
 	}
+	tl.finish()
 	want := Errors{Connect: 1, Timeout: 1, IO: 2, Status: 1, Body: 1}
 	if tl.errors != want || tl.requests != 4 || tl.latency.TotalCount() != 4 {
 		t.Errorf("errors %+v, requests %d, timed %d; want %+v, 4, 4", tl.errors, tl.requests, tl.latency.TotalCount(), want)
 	}
-	if tl.series[0] != (Second{}) || tl.series[1] != (Second{Requests: 4, Errors: 6}) {
-		t.Errorf("series = %+v", tl.series)
+	got := series.result(2 * time.Second)
+	if got[0] != (Second{}) || got[1] != (Second{Requests: 4, Errors: 6, P50: time.Millisecond, P99: time.Millisecond}) {
+		t.Errorf("series = %+v", got)
 	}
 }
 
+// Per-second percentiles are those of the answers of that second from every loop, and a
+// second is final (its histogram given back) as soon as every loop has moved past it,
+// so memory does not grow with the length of the run.
+func TestSeriesAcrossLoops(t *testing.T) {
+	series := newSeriesAgg(3, 2)
+	a, b := newTally(0, series, false), newTally(1, series, false)
+	for range 98 {
+		a.record(outOK, time.Millisecond, 0)
+	}
+	b.record(outOK, 100*time.Millisecond, 0)
+	b.record(outOK, 100*time.Millisecond, 0)
+	a.record(outOK, 5*time.Millisecond, 1) // a leaves second 0
+	if series.final != 0 {
+		t.Errorf("second 0 final before loop 1 left it")
+	}
+	b.advance(2) // b leaves seconds 0 and 1 without recording in 1
+	if series.final != 1 || series.hists[0] != nil {
+		t.Errorf("final = %d, histogram of second 0 kept = %v; want second 0 final and released", series.final, series.hists[0] != nil)
+	}
+	a.finish()
+	b.finish()
+	got := series.result(3 * time.Second)
+	want := []Second{
+		{Requests: 100, P50: time.Millisecond, P99: 100 * time.Millisecond},
+		{Requests: 1, P50: 5 * time.Millisecond, P99: 5 * time.Millisecond},
+		{},
+	}
+	for i := range want {
+		if !equivalentSecond(got[i], want[i]) {
+			t.Errorf("second %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// equivalentSecond compares seconds allowing for the histogram's 3-digit precision.
+func equivalentSecond(a, b Second) bool {
+	close := func(x, y time.Duration) bool { return x-y < y/500+time.Microsecond && y-x < y/500+time.Microsecond }
+	return a.Requests == b.Requests && a.Errors == b.Errors && close(a.P50, b.P50) && close(a.P99, b.P99)
+}
+
 func TestSeriesForCutsAndFolds(t *testing.T) {
-	series := []Second{{1, 0}, {2, 1}, {3, 0}, {4, 2}}
+	series := []Second{{Requests: 1}, {Requests: 2, Errors: 1}, {Requests: 3}, {Requests: 4, Errors: 2}}
 	got := seriesFor(series, 1500*time.Millisecond)
-	want := []Second{{1, 0}, {9, 3}}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+	want := []Second{{Requests: 1}, {Requests: 9, Errors: 3}}
+	if !slices.Equal(got, want) {
 		t.Errorf("seriesFor = %+v, want %+v", got, want)
 	}
-	if got := seriesFor([]Second{{1, 0}}, 0); len(got) != 0 {
+	if got := seriesFor([]Second{{Requests: 1}}, 0); len(got) != 0 {
 		t.Errorf("no window: series = %+v, want empty", got)
 	}
 }

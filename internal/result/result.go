@@ -126,8 +126,10 @@ func (e Errors) Total() int64 { return e.Connect + e.Timeout + e.IO + e.Status +
 
 // Second is one second of a phase's measured window.
 type Second struct {
-	Requests int64 `json:"requests"`
-	Errors   int64 `json:"errors,omitempty"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors,omitempty"`
+	P50      float64 `json:"p50_ms,omitempty"` // latency of the answers completed in this second
+	P99      float64 `json:"p99_ms,omitempty"`
 }
 
 // Warning is a problem that does not stop the measurement but must be shown with it.
