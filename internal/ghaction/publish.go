@@ -18,8 +18,7 @@ import (
 
 // Files the Action writes into the output directory besides the gate's.
 const (
-	MarkdownFile = "stackgate-comment.md"  // the Markdown report, as posted
-	HTMLFile     = "stackgate-report.html" // the HTML report, when a renderer wrote one
+	MarkdownFile = "stackgate-comment.md" // the Markdown report, as posted
 )
 
 // maxAnnotations bounds the annotations of each level (GitHub shows ten per step).
@@ -35,7 +34,7 @@ func Marker(suite string) string { return "<!-- stackgate:" + suite + " -->" }
 // the notes, and a link to the workflow run (where the HTML report is uploaded), within
 // GitHub's size limit.
 func CommentBody(v *compare.Verdict, runURL string, notes []string) string {
-	return report.Markdown(v, report.MarkdownOptions{Marker: Marker(v.Suite), RunURL: runURL, Notes: notes})
+	return report.Markdown(v, report.MarkdownOptions{Marker: Marker(v.Suite), RunURL: runURL, Notes: notes, Chart: true})
 }
 
 // publish shows the verdict everywhere it belongs: the Markdown file, the job summary,
@@ -52,10 +51,10 @@ func (j *job) publish(ctx context.Context, out *gate.Outcome, notes []string) er
 	if err := j.writeMarkdown(body); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(j.in.OutDir, HTMLFile)); err == nil {
-		j.rep.HTMLPath = filepath.Join(j.in.OutDir, HTMLFile)
+	if _, err := os.Stat(filepath.Join(j.in.OutDir, report.HTMLFile)); err == nil {
+		j.rep.HTMLPath = filepath.Join(j.in.OutDir, report.HTMLFile)
 	}
-	summary := report.Markdown(v, report.MarkdownOptions{RunURL: j.runURL(), Notes: notes})
+	summary := report.Markdown(v, report.MarkdownOptions{RunURL: j.runURL(), Notes: notes, Chart: true})
 	err := errors.Join(j.w.summary(summary), j.annotateVerdict(v))
 	if j.in.Shard != "" {
 		return err // one shard of a matrix: the final job publishes the merged verdict

@@ -19,6 +19,9 @@ type MarkdownOptions struct {
 	RunURL   string   // link to the workflow run (where the HTML report artifact is), "" = none
 	MaxBytes int      // hard size budget (0 = DefaultMarkdownBytes; GitHub's limit is 65536)
 	Notes    []string // extra lines shown under the verdict line (e.g. "this PR changes the baseline")
+	// Chart adds a Mermaid chart of the key metric (MermaidChart), which GitHub renders; it is
+	// the first thing left out when the size budget needs room.
+	Chart bool
 }
 
 // Markdown renders v for a pull-request comment or a job summary: the verdict line, the
@@ -63,13 +66,17 @@ func markdownDoc(v *compare.Verdict, opt MarkdownOptions) *mdDoc {
 	}
 	tbl := tableBlock(v, compact)
 	reasons := listBlock("", reasonBullets(nonPassReasons(v)), "reasons")
+	var chart *mdBlock
+	if opt.Chart {
+		chart = optionalBlock(MermaidChart(v))
+	}
 	details := optionalBlock(detailsSection(v, rows))
 	notComparable := listBlock("**Not comparable**\n", bullets(v.NotComparable), "reasons")
 	warnings := listBlock("**Warnings**\n", bullets(v.Warnings), "warnings")
 	link := optionalBlock(runLink(opt.RunURL))
 	return &mdDoc{
-		blocks: []*mdBlock{top, notes, facts, hint, tbl, reasons, details, notComparable, warnings, link},
-		shrinks: []shrink{{details, 0}, {tbl, countNonPass(compact)}, {reasons, 0}, {warnings, 0}, {tbl, 0},
+		blocks: []*mdBlock{top, notes, facts, hint, tbl, reasons, chart, details, notComparable, warnings, link},
+		shrinks: []shrink{{chart, 0}, {details, 0}, {tbl, countNonPass(compact)}, {reasons, 0}, {warnings, 0}, {tbl, 0},
 			{notComparable, 0}, {notes, 0}, {hint, 0}, {facts, 0}, {link, 0}},
 	}
 }
