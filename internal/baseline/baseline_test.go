@@ -159,3 +159,22 @@ func TestUpdateRefusesIncompleteResult(t *testing.T) {
 		t.Error("a file was written for an incomplete result")
 	}
 }
+
+func TestRawResult(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.json")
+	_, b, err := Update(path, sample(1, 2, 3), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.RawResult(path)
+	if err != nil || raw.Scenarios[0].Runs[0].Latency.Histogram != "HISTFAAA" {
+		t.Fatalf("raw sidecar: %v", err)
+	}
+	// A sidecar of another result (a later update that failed half-way) is not used.
+	other := sample(4, 5, 6)
+	other.Started = time.Now().Add(time.Hour)
+	result.Write(filepath.Join(filepath.Dir(path), b.Raw), other)
+	if _, err := b.RawResult(path); err == nil {
+		t.Error("a sidecar of another result was taken for this baseline's")
+	}
+}

@@ -29,6 +29,7 @@ func baselineCommand(ctx context.Context, e *env, args []string) error {
 	}
 	if *from == "" {
 		progress := newProgress(e.stderr, opt.Suite.Gate.Runs*len(opt.Suite.Scenarios))
+		progress.verbose = f.verbose
 		opt.Progress = progress.event
 		defer progress.finish()
 	}

@@ -10,9 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/stackgate/stackgate/internal/bench"
 )
 
 // Version is stackgate's version, set at build time with -ldflags "-X ...cli.Version=v1.2.3".
@@ -46,10 +49,10 @@ var commands = map[string]command{
 // SIGINT and SIGTERM cancel the work in progress; everything started is cleaned up before
 // Main returns 130 or 143.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	ctx, stop := withSignals(ctx)
+	ctx, stop := withSignals(ctx, stderr)
 	defer stop()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	err := dispatch(ctx, e, args)
+	err := dispatchSafely(ctx, e, args)
 	code := exitCode(ctx, err)
 	var intr interrupted
 	switch {
@@ -60,6 +63,18 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "stackgate: %v\n", err)
 	}
 	return code
+}
+
+// dispatchSafely turns a panic into an error after the deferred cleanups on the way up
+// have run (processes stopped, directories removed): a broken tool exits 3, it never dies
+// with a stack trace that looks like anything else, and never leaves the stack running.
+func dispatchSafely(ctx context.Context, e *env, args []string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &bench.Error{Err: fmt.Errorf("internal error (please report it): %v\n%s", p, debug.Stack())}
+		}
+	}()
+	return dispatch(ctx, e, args)
 }
 
 func dispatch(ctx context.Context, e *env, args []string) error {
@@ -137,17 +152,26 @@ func signalName(s os.Signal) string {
 	return "SIGINT"
 }
 
-// withSignals cancels ctx with an interrupted cause on SIGINT or SIGTERM.
-func withSignals(parent context.Context) (context.Context, func()) {
+// withSignals cancels ctx with an interrupted cause on SIGINT or SIGTERM. Later signals
+// do not cut the cleanup short (that would leave processes running): they are answered
+// with a note that stackgate is stopping.
+func withSignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
-		select {
-		case s := <-sigs:
-			cancel(interrupted{sig: s})
-		case <-done:
+		for first := true; ; first = false {
+			select {
+			case s := <-sigs:
+				if first {
+					cancel(interrupted{sig: s})
+				} else {
+					fmt.Fprintln(stderr, "stackgate: stopping the processes it started and writing the partial result; this takes a few seconds")
+				}
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

@@ -133,7 +133,7 @@ func TestREADMECommands(t *testing.T) {
 		_, help, _ := run(args...)
 		for _, m := range flagPattern.FindAllStringSubmatch(line, -1) {
 			f := m[1]
-			if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
+			if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") && !strings.Contains(help, "  "+f+"\t") {
 				t.Errorf("README shows %s for %s, but %s has no such flag", f, cmd, cmd)
 			}
 		}

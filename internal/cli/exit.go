@@ -57,13 +57,15 @@ func exitCode(ctx context.Context, err error) int {
 		ref     *git.RefError
 	)
 	switch {
-	case err == nil || errors.Is(err, flag.ErrHelp):
-		return ExitOK
 	case errors.As(context.Cause(ctx), &intr):
+		// Interrupted, even if the work finished meanwhile: a cancelled job must not look
+		// like a passing gate.
 		if intr.sig == syscall.SIGTERM {
 			return ExitSIGTERM
 		}
 		return ExitSIGINT
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return ExitOK
 	case errors.As(err, &gated):
 		return gated.code
 	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out),

@@ -14,12 +14,15 @@ import (
 // progress shows a measurement as it goes: on a terminal a status line rewritten in place
 // plus one permanent line per finished run; otherwise (CI logs, files) plain lines only.
 type progress struct {
-	w     io.Writer
-	ab    bool // name the revision of each run (A/B mode)
-	tty   bool
-	total int
-	start time.Time
-	live  bool // a status line is on screen
+	w  io.Writer
+	ab bool // name the revision of each run (A/B mode)
+	// verbose: every phase as a line of its own, for CI logs and for whoever must know
+	// where a run is (the fault-injection tests deliver signals at given phases).
+	verbose bool
+	tty     bool
+	total   int
+	start   time.Time
+	live    bool // a status line is on screen
 }
 
 func newProgress(w io.Writer, total int) *progress {
@@ -47,7 +50,12 @@ func (p *progress) event(e bench.Event) {
 	case bench.RunStart:
 		p.status(fmt.Sprintf("[%d/%d] %s run %d: starting", e.Step, e.Steps, e.Scenario, e.Run))
 	case bench.Phase:
-		p.status(fmt.Sprintf("%s run %d: %s", e.Scenario, e.Run, e.Phase))
+		text := fmt.Sprintf("%s%s run %d: %s", p.side(e), e.Scenario, e.Run, e.Phase)
+		if p.verbose {
+			p.line("phase: " + text)
+		} else {
+			p.status(text)
+		}
 	case bench.RunDone:
 		p.line(fmt.Sprintf("[%d/%d] %s%-10s run %-2d %s req/s  p99 %s ms  errors %s %%  (%s)",
 			e.Step, e.Steps, p.side(e), e.Scenario, e.Run,

@@ -23,6 +23,8 @@ type suiteFlags struct {
 	runner    string
 	baselines string
 	seed      uint64
+	lockWait  time.Duration
+	verbose   bool
 }
 
 func (f *suiteFlags) register(fs *flag.FlagSet) {
@@ -34,6 +36,8 @@ func (f *suiteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.runner, "runner", "", "runner `name` (default: $STACKGATE_RUNNER, the config's runner, the host name)")
 	fs.StringVar(&f.baselines, "baselines", "", "baselines `directory` (default: baselines/ next to the config file)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the shuffled scenario order (default: random)")
+	fs.BoolVar(&f.verbose, "v", false, "show every phase of every run as a line")
+	fs.DurationVar(&f.lockWait, "lock-timeout", gate.DefaultLockTimeout, "how long to wait while another invocation measures on this machine (0: do not wait)")
 }
 
 // options reads the suite and turns the flags into gate options.
@@ -52,10 +56,17 @@ func (f *suiteFlags) options(e *env) (gate.Options, error) {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
+	lockWait := f.lockWait
+	if lockWait == 0 {
+		lockWait = -1 // gate: do not wait
+	}
 	return gate.Options{
 		Suite: suite, Runs: f.runs, OutDir: f.out, Baselines: f.baselines,
 		Runner: runnerName(e, f.runner, suite), Keep: f.keep, Seed: seed,
-		Env: os.Environ(), Tool: "stackgate " + Version,
+		Env: os.Environ(), Tool: "stackgate " + Version, LockTimeout: lockWait,
+		Waiting: func(holder string) {
+			fmt.Fprintf(e.stderr, "waiting for another stackgate invocation to finish measuring on this machine (%s)…\n", holder)
+		},
 	}, nil
 }
 
@@ -93,6 +104,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	}
 	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*scenarios*sides)
 	progress.ab = opt.Against != ""
+	progress.verbose = f.verbose
 	opt.Progress = progress.event
 	out, err := gate.Run(ctx, opt)
 	progress.finish()
@@ -132,6 +144,9 @@ func showOutcome(e *env, out *gate.Outcome, err error, failOn failOn) error {
 	}
 	if out != nil && out.VerdictPath != "" {
 		fmt.Fprintf(e.stdout, "verdict: %s\n", out.VerdictPath)
+	}
+	if out != nil && out.ReportPath != "" {
+		fmt.Fprintf(e.stdout, "report:  %s\n", out.ReportPath)
 	}
 	if err != nil {
 		return err

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/git"
+	"github.com/stackgate/stackgate/internal/scratch"
 )
 
 // runAB measures the base revision opt.Against beside the head in one invocation — built
@@ -17,7 +19,12 @@ import (
 // The work tree is removed whatever happens, interrupts included.
 func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 	out = &Outcome{}
-	wt, err := git.AddWorktree(ctx, opt.Suite.Dir, opt.Against, "")
+	parent, err := scratch.New("") // owned: a killed invocation's work tree is found and removed
+	if err != nil {
+		return out, err
+	}
+	defer os.RemoveAll(parent)
+	wt, err := git.AddWorktree(ctx, opt.Suite.Dir, opt.Against, parent)
 	if err != nil {
 		return out, err
 	}

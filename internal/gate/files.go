@@ -66,7 +66,7 @@ func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outc
 		return nil, err
 	}
 	out := &Outcome{Result: in.Head, ResultPath: headPath, Verdict: compare.Compare(in, rules)}
-	return out, writeVerdict(out, outDir)
+	return out, writeVerdict(out, outDir, in.Base)
 }
 
 // Judge compares head, a result measured earlier (e.g. merged from the shards of a matrix),
@@ -88,5 +88,5 @@ func Judge(opt Options, head *result.Result) (*Outcome, error) {
 	}
 	in := compare.Input{Base: base.result(), Head: head, History: base.history(), Mode: "baseline"}
 	out.Verdict = compare.Compare(in, opt.rules())
-	return out, writeVerdict(out, opt.OutDir)
+	return out, writeVerdict(out, opt.OutDir, in.Base)
 }

@@ -6,18 +6,24 @@
 package gate
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/lock"
+	"github.com/stackgate/stackgate/internal/report"
 	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/scratch"
 )
 
 // Options of one invocation.
@@ -40,6 +46,12 @@ type Options struct {
 	// Against is a git revision to measure beside the head in the same invocation (A/B
 	// mode) instead of comparing with the stored baseline.
 	Against string
+	// Measurements take turns on a machine (see package lock): LockPath ("" =
+	// lock.DefaultPath) is waited for up to LockTimeout (0 = DefaultLockTimeout, negative =
+	// do not wait), and Waiting is told when the wait begins.
+	LockPath    string
+	LockTimeout time.Duration
+	Waiting     func(holder string)
 	// ReadBaseline reads the baseline at a path (nil: baseline.Read). The GitHub Action
 	// reads it from a pull request's base commit, so that a PR cannot pass itself by
 	// editing the baseline file.
@@ -52,11 +64,15 @@ type Outcome struct {
 	Verdict      *compare.Verdict
 	ResultPath   string
 	VerdictPath  string
+	ReportPath   string // the HTML report (report.HTMLFile), next to the verdict
 	BaselinePath string
 	ScratchDir   string // set when kept
 	// BaseResult is the base revision's result in A/B mode.
 	BaseResult     *result.Result
 	BaseResultPath string
+	// shownBase is the base the HTML report draws: the baseline's full result from its raw
+	// sidecar when there is one (histograms, series), else what was compared.
+	shownBase *result.Result
 }
 
 // BaselinePath is where the suite's baseline for opt's runner lives.
@@ -93,6 +109,7 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 		return out, err
 	}
 	in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: compare.ModeBaseline}
+	out.shownBase = base.raw(out.BaselinePath)
 	extend := func(ctx context.Context, only []string, first, runs int) error {
 		_, extra, err := measure(ctx, opt, out, nil, only, first, runs)
 		if extra == nil {
@@ -117,7 +134,7 @@ func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.In
 	if err != nil {
 		out.Verdict = compare.Compare(in, opt.rules()) // a side is incomplete: the verdict says error
 	}
-	if werr := writeVerdict(out, opt.OutDir); werr != nil {
+	if werr := writeVerdict(out, opt.OutDir, in.Base); werr != nil {
 		return out, errors.Join(err, werr)
 	}
 	return out, err
@@ -202,24 +219,33 @@ func (opt Options) rules() compare.Rules {
 // results and writes their files. It returns nil results only when nothing could be
 // measured or written.
 func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.Suite, only []string, firstRun, runs int) (base, head *result.Result, err error) {
-	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
-		return nil, nil, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
+	if err := writable(opt.OutDir); err != nil {
+		return nil, nil, err
 	}
-	scratch, err := newScratchDir()
+	held, err := lock.Acquire(ctx, cmp.Or(opt.LockPath, lock.DefaultPath), opt.lockTimeout(), opt.Waiting)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer held.Release()
+	stale, err := scratch.CleanStale("") // under the lock: nobody else is between creating and using one
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := scratch.New("")
 	if err != nil {
 		return nil, nil, err
 	}
 	if opt.Keep {
-		out.ScratchDir = scratch
+		out.ScratchDir = dir
 	} else {
-		defer os.RemoveAll(scratch)
+		defer os.RemoveAll(dir)
 	}
 	selected := only
 	if selected == nil {
 		selected = opt.Scenarios
 	}
 	bo := bench.Options{
-		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: scratch, Env: opt.Env,
+		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: dir, Env: opt.Env,
 		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
 		Only: selected, FirstRun: firstRun, Base: baseSuite,
 	}
@@ -227,6 +253,10 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 		base, head, err = bench.MeasureAB(ctx, bo)
 	} else {
 		head, err = bench.Measure(ctx, bo)
+	}
+	for _, s := range stale {
+		head.Warnings = append(head.Warnings, result.Warning{Message: fmt.Sprintf(
+			"removed %s, left behind by an invocation that was killed (%s), and stopped anything still running from it", s.Dir, cmp.Or(s.Owner, "owner unknown"))})
 	}
 	if only == nil {
 		if werr := out.save(opt.OutDir, base, head); werr != nil {
@@ -251,8 +281,37 @@ func (out *Outcome) save(dir string, base, head *result.Result) error {
 	return nil
 }
 
+// DefaultLockTimeout is how long an invocation waits for another one measuring on the same
+// machine: about one full suite.
+const DefaultLockTimeout = 30 * time.Minute
+
+func (opt Options) lockTimeout() time.Duration {
+	switch {
+	case opt.LockTimeout == 0:
+		return DefaultLockTimeout
+	case opt.LockTimeout < 0:
+		return 0
+	}
+	return opt.LockTimeout
+}
+
 // BaseResultFile is the base revision's result in A/B mode.
 const BaseResultFile = "stackgate-base-result.json"
+
+// writable creates the output directory and proves it takes a file, before anything is
+// started: a read-only or full directory is found now, not after minutes of measuring.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return &OutputError{fmt.Errorf("creating the output directory: %w", err)}
+	}
+	probe := filepath.Join(dir, ".stackgate-probe")
+	err := os.WriteFile(probe, make([]byte, 4096), 0o644)
+	os.Remove(probe)
+	if err != nil {
+		return &OutputError{fmt.Errorf("the output directory %s cannot take files (%w): free some space or pass another -out", dir, err)}
+	}
+	return nil
+}
 
 // OutputError is a failure to write into the output directory.
 type OutputError struct{ Err error }
@@ -260,26 +319,25 @@ type OutputError struct{ Err error }
 func (e *OutputError) Error() string { return e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
-// newScratchDir makes the directory for builds, database files and sockets. Other users
-// must be able to traverse it: PostgreSQL (and processes configured with `user`) run
-// unprivileged when stackgate runs as root.
-func newScratchDir() (string, error) {
-	dir, err := os.MkdirTemp("", "stackgate-")
-	if err != nil {
-		return "", fmt.Errorf("creating the scratch directory: %w", err)
+// writeVerdict writes the verdict file and, next to it, the HTML report of the verdict with
+// the results behind it (base: the baseline or base revision compared with, if any).
+func writeVerdict(out *Outcome, dir string, base *result.Result) error {
+	if out.shownBase != nil {
+		base = out.shownBase
 	}
-	if err := os.Chmod(dir, 0o711); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("creating the scratch directory: %w", err)
-	}
-	return dir, nil
-}
-
-func writeVerdict(out *Outcome, dir string) error {
 	out.VerdictPath = filepath.Join(dir, compare.VerdictFile)
 	if err := result.WriteJSON(out.VerdictPath, verdictFile(out.Verdict)); err != nil {
 		return &OutputError{fmt.Errorf("saving the verdict: %w", err)}
 	}
+	var page bytes.Buffer
+	if err := report.HTML(&page, out.Verdict, out.Result, base); err != nil {
+		return &OutputError{err}
+	}
+	path := filepath.Join(dir, report.HTMLFile)
+	if err := result.WriteFileAtomic(path, page.Bytes()); err != nil {
+		return &OutputError{fmt.Errorf("saving the HTML report: %w", err)}
+	}
+	out.ReportPath = path
 	return nil
 }
 
@@ -311,6 +369,19 @@ func (s *stored) result() *result.Result {
 		return nil
 	}
 	return s.b.Result()
+}
+
+// raw is the baseline's full result for reports, or nil when its sidecar is missing or
+// does not belong to it (the comparison never needs it).
+func (s *stored) raw(path string) *result.Result {
+	if s == nil {
+		return nil
+	}
+	r, err := s.b.RawResult(path)
+	if err != nil {
+		return nil
+	}
+	return r
 }
 
 func (s *stored) history() []compare.HistoryPoint {

@@ -26,7 +26,7 @@ func judgeResult(scale float64) *result.Result {
 }
 
 // Judge compares a result measured earlier with the baseline that ReadBaseline gives (the
-// Action's: the base commit's), and writes the result and verdict files.
+// Action's: the base commit's), and writes the result and verdict files and the HTML report.
 func TestJudge(t *testing.T) {
 	dir := t.TempDir()
 	base, err := baseline.FromResult(judgeResult(1), time.Now(), "shop.raw.json")
@@ -46,7 +46,7 @@ func TestJudge(t *testing.T) {
 	if asked != opt.BaselinePath() || out.Verdict.Level != compare.Fail {
 		t.Errorf("asked for %s, verdict %s", asked, out.Verdict.Level)
 	}
-	for _, p := range []string{out.ResultPath, out.VerdictPath} {
+	for _, p := range []string{out.ResultPath, out.VerdictPath, out.ReportPath} {
 		if _, err := os.Stat(p); err != nil {
 			t.Error(err)
 		}

@@ -75,7 +75,7 @@ func AddWorktree(ctx context.Context, dir, ref, parent string) (*Worktree, error
 	if err != nil {
 		return nil, &RefError{Ref: ref, Err: err}
 	}
-	path, err := os.MkdirTemp(parent, "stackgate-base-")
+	path, err := os.MkdirTemp(parent, "base-")
 	if err != nil {
 		return nil, fmt.Errorf("creating the base work tree: %w", err)
 	}

@@ -16,9 +16,16 @@ func EncodeHistogram(h *hdrhistogram.Histogram) (string, error) {
 	return string(b), nil
 }
 
-// DecodeHistogram reads a histogram written by EncodeHistogram.
-func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
-	h, err := hdrhistogram.Decode([]byte(s))
+// DecodeHistogram reads a histogram written by EncodeHistogram. The text comes from files
+// stackgate does not control; a decoder panic is turned into an error (defence in depth:
+// the library validates its input, see FuzzDecodeHistogram).
+func DecodeHistogram(s string) (h *hdrhistogram.Histogram, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h, err = nil, fmt.Errorf("decoding histogram: malformed (%v)", p)
+		}
+	}()
+	h, err = hdrhistogram.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("decoding histogram: %w", err)
 	}

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// The fault-injection suite: signals at every phase, processes that misbehave, a database
+// that dies, bad output directories and damaged baselines. After each fault it checks the
+// exit code, the message, that no process stackgate started is left (the process table),
+// that no file is left (every invocation gets a TMPDIR of its own), and that the previous
+// baseline is intact.
+
+// faultRun is one stackgate invocation under test, its stderr read line by line so that a
+// fault can be injected at a given phase (-v prints every phase).
+type faultRun struct {
+	t      *testing.T
+	tmp    string // the invocation's TMPDIR: its scratch directories live here
+	out    string
+	cmd    *exec.Cmd
+	lines  chan string
+	mu     sync.Mutex
+	stderr strings.Builder
+	stdout bytes.Buffer
+	done   chan struct{}
+}
+
+// isolatedTemp is a TMPDIR other users can traverse (PostgreSQL runs as postgres under
+// root), so nothing falls back to /tmp where leftovers would go unseen.
+func isolatedTemp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "faults-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func startFault(t *testing.T, env []string, args ...string) *faultRun {
+	t.Helper()
+	needPostgres(t)
+	f := &faultRun{t: t, tmp: isolatedTemp(t), out: filepath.Join(t.TempDir(), "out"),
+		lines: make(chan string, 1000), done: make(chan struct{})}
+	args = append(args, "-v", "-out", f.out)
+	f.cmd = exec.Command(binary, args...)
+	f.cmd.Env = append(os.Environ(), append([]string{"TMPDIR=" + f.tmp, "GOTMPDIR=" + t.TempDir()}, env...)...)
+	f.cmd.Stdout = &f.stdout
+	pipe, err := f.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(f.done)
+		sc := bufio.NewScanner(pipe)
+		for sc.Scan() {
+			f.mu.Lock()
+			f.stderr.WriteString(sc.Text() + "\n")
+			f.mu.Unlock()
+			select {
+			case f.lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	return f
+}
+
+// waitFor reads stderr until a line contains text.
+func (f *faultRun) waitFor(text string) {
+	f.t.Helper()
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case line := <-f.lines:
+			if strings.Contains(line, text) {
+				return
+			}
+		case <-f.done:
+			f.t.Fatalf("stackgate ended before %q:\n%s", text, f.errText())
+		case <-timeout:
+			f.t.Fatalf("no %q within 2 minutes:\n%s", text, f.errText())
+		}
+	}
+}
+
+func (f *faultRun) errText() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stderr.String()
+}
+
+func (f *faultRun) signal(sig syscall.Signal) {
+	f.t.Helper()
+	if err := f.cmd.Process.Signal(sig); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// wait returns the exit code.
+func (f *faultRun) wait() int {
+	f.t.Helper()
+	<-f.done
+	err := f.cmd.Wait()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	case err != nil:
+		f.t.Fatal(err)
+	}
+	return 0
+}
+
+// assertClean checks that nothing the invocation started is still running and nothing
+// is left in its TMPDIR.
+func (f *faultRun) assertClean() {
+	f.t.Helper()
+	if left := processesMentioning(f.tmp); len(left) > 0 {
+		f.t.Errorf("processes left behind: %v", left)
+	}
+	if entries, _ := os.ReadDir(f.tmp); len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		f.t.Errorf("files left in TMPDIR: %v", names)
+	}
+}
+
+// processesMentioning lists live (not zombie) processes whose command line mentions s,
+// waiting briefly for processes that are on their way out.
+func processesMentioning(s string) []string {
+	var left []string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		left = left[:0]
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range procs {
+			cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+			if err != nil || !bytes.Contains(cmdline, []byte(s)) {
+				continue
+			}
+			if stat, err := os.ReadFile(filepath.Join(p, "stat")); err == nil && zombie(stat) {
+				continue
+			}
+			left = append(left, filepath.Base(p)+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+	}
+}
+
+func zombie(stat []byte) bool {
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
+
+func e2eArgs(extra ...string) []string {
+	return append([]string{"run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-runs", "1", "-baselines", filepath.Join(os.TempDir(), "none")}, extra...)
+}
+
+// A signal at any phase stops everything stackgate started, removes its scratch
+// directory, writes the partial result marked incomplete, and exits 130 (SIGINT) or
+// 143 (SIGTERM).
+func TestFaultSignalAtEveryPhase(t *testing.T) {
+	cases := []struct {
+		phase string // a line stackgate prints with -v
+		sig   syscall.Signal
+		twice bool
+	}{
+		{"build 1/1", syscall.SIGTERM, false},
+		{"starting PostgreSQL", syscall.SIGINT, false},
+		{"loading the dataset", syscall.SIGTERM, false},
+		{"run 1: start", syscall.SIGINT, false}, // starting the stack, waiting for readiness
+		{"run 1: warmup", syscall.SIGTERM, false},
+		{"run 1: throughput", syscall.SIGINT, false},
+		{"run 1: latency", syscall.SIGINT, true}, // a second SIGINT does not cut the cleanup short
+		{"[2/2]", syscall.SIGTERM, false},        // measured: stopping, comparing, writing
+	}
+	for _, c := range cases {
+		t.Run(c.phase, func(t *testing.T) {
+			f := startFault(t, nil, e2eArgs()...)
+			f.waitFor(c.phase)
+			f.signal(c.sig)
+			if c.twice {
+				time.Sleep(50 * time.Millisecond)
+				f.signal(c.sig)
+			}
+			want := map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143}[c.sig]
+			if code := f.wait(); code != want {
+				t.Fatalf("exit %d, want %d\n%s", code, want, f.errText())
+			}
+			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[c.sig]
+			if !strings.Contains(f.errText(), "interrupted by "+name) {
+				t.Errorf("stderr does not say it was interrupted:\n%s", f.errText())
+			}
+			f.assertClean()
+			r, err := result.Read(filepath.Join(f.out, result.FileName))
+			if err != nil {
+				t.Fatalf("no result after the interrupt: %v", err)
+			}
+			if c.phase != "[2/2]" && (r.Complete || !strings.Contains(r.Error, "interrupted")) {
+				t.Errorf("a partial result must be marked incomplete: complete=%v error=%q", r.Complete, r.Error)
+			}
+		})
+	}
+}
+
+// A stack that crashes during the measurement is an error (exit 3) naming the process and
+// showing its log's end — never a pass, never a regression.
+func TestFaultStackCrashes(t *testing.T) {
+	f := startFault(t, []string{"REFSTACK_CRASH_AFTER=300", "REFSTACK_KNOB_PATHS=/json"}, e2eArgs()...)
+	if code := f.wait(); code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, f.errText())
+	}
+	for _, want := range []string{`"app"`, "exited with status 3", "refstack"} {
+		if !strings.Contains(f.errText(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, f.errText())
+		}
+	}
+	f.assertClean()
+}
+
+// PostgreSQL killed in the middle of a run: the run is an error (exit 3) that names the
+// database as the cause.
+func TestFaultDatabaseKilled(t *testing.T) {
+	f := startFault(t, nil, e2eArgs()...)
+	f.waitFor("run 1: throughput")
+	pids, _ := filepath.Glob(filepath.Join(f.tmp, "stackgate-*", "pg", "pgdata", "postmaster.pid"))
+	if len(pids) != 1 {
+		t.Fatalf("postmaster.pid files: %v", pids)
+	}
+	data, _ := os.ReadFile(pids[0])
+	line, _, _ := strings.Cut(string(data), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	if code := f.wait(); code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, f.errText())
+	}
+	if !strings.Contains(f.errText(), "PostgreSQL") {
+		t.Errorf("stderr does not name the database:\n%s", f.errText())
+	}
+	f.assertClean()
+}
+
+// A port already taken by another program: the stack cannot start, which is an error
+// (exit 3) with the process's own explanation from its log.
+func TestFaultPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	suite := rewriteSuite(t, `"-addr", "{addr}"`, fmt.Sprintf(`"-addr", %q`, taken.Addr().String()))
+	f := startFault(t, nil, "run", "-config", suite, "-quick", "-runs", "1", "-baselines", t.TempDir())
+	if code := f.wait(); code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, f.errText())
+	}
+	if !strings.Contains(f.errText(), "address already in use") {
+		t.Errorf("stderr does not show why the process could not start:\n%s", f.errText())
+	}
+	f.assertClean()
+}
+
+// A process that ignores SIGTERM (and a child of it) is killed after its grace: the run
+// completes and nothing is left.
+func TestFaultChildIgnoresSIGTERM(t *testing.T) {
+	suite := rewriteSuite(t, "[load]", `[[process]]
+name = "stubborn"
+run = ["sh", "-c", "trap '' TERM; sleep 3001 & exec sleep 3002"]
+grace = "500ms"
+
+[load]
+target = "app"`)
+	f := startFault(t, nil, "run", "-config", suite, "-quick", "-runs", "1", "-baselines", t.TempDir())
+	if code := f.wait(); code != 0 {
+		t.Fatalf("exit %d, want 0\n%s", code, f.errText())
+	}
+	for _, marker := range []string{"sleep 3001", "sleep 3002"} {
+		if left := processesMentioning(marker); len(left) > 0 {
+			t.Errorf("left behind: %v", left)
+		}
+	}
+	f.assertClean()
+}
+
+// An output directory that cannot take files (a file in its place; a full file system) is
+// bad input (exit 2), found before anything starts, and an earlier result stays intact.
+func TestFaultUnusableOutputDirectory(t *testing.T) {
+	needPostgres(t)
+	t.Run("a file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "out")
+		os.WriteFile(file, []byte("x"), 0o644)
+		inv := stackgate(t, nil, append(e2eArgs(), "-out", file)...)
+		if inv.code != 2 || !strings.Contains(inv.stderr, "output directory") {
+			t.Fatalf("exit %d\n%s", inv.code, inv.stderr)
+		}
+	})
+	t.Run("full", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).Run(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("mounting a tmpfs (stackgate's CI runs as root): %v", err)
+			}
+			t.Skipf("cannot mount a tmpfs here (needs root): %v", err)
+		}
+		defer exec.Command("umount", dir).Run()
+		old := []byte(`{"schema": "stackgate.result/v1", "note": "the earlier result"}`)
+		os.WriteFile(filepath.Join(dir, result.FileName), old, 0o644)
+		fill, _ := os.Create(filepath.Join(dir, "fill"))
+		fill.Write(make([]byte, 1<<20)) // fills the 64 KiB file system
+		fill.Close()
+		tmp := isolatedTemp(t)
+		cmd := exec.Command(binary, append(e2eArgs(), "-out", dir)...)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		out, _ := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "cannot take files") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		if now, _ := os.ReadFile(filepath.Join(dir, result.FileName)); !bytes.Equal(now, old) {
+			t.Errorf("the earlier result changed: %s", now)
+		}
+		if left := processesMentioning(tmp); len(left) > 0 {
+			t.Errorf("processes left: %v", left)
+		}
+	})
+}
+
+// Damaged baselines are refused before anything is measured (exit 2, the file named) and
+// left exactly as they were.
+func TestFaultDamagedBaseline(t *testing.T) {
+	needPostgres(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "e2e", "e2e.quick.json")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	cases := map[string]string{
+		"truncated":    `{"schema": "stackgate.baseline/v1", "suite": "e2e", "scenar`,
+		"corrupted":    "\x00\x01garbage\xff",
+		"newer schema": `{"schema": "stackgate.baseline/v2", "suite": "e2e"}`,
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			os.WriteFile(path, []byte(content), 0o644)
+			tmp := isolatedTemp(t)
+			cmd := exec.Command(binary, "run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-runs", "1",
+				"-baselines", dir, "-runner", "e2e", "-out", t.TempDir())
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			start := time.Now()
+			out, _ := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), path) {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			if name == "newer schema" && !strings.Contains(string(out), "newer stackgate") {
+				t.Errorf("the message does not say the file is from a newer stackgate:\n%s", out)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("refusing took %v: nothing should be measured", took)
+			}
+			if now, _ := os.ReadFile(path); string(now) != content {
+				t.Error("the damaged baseline was changed")
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+				t.Errorf("something was started: %v", entries)
+			}
+		})
+	}
+}
+
+// rewriteSuite writes a copy of the e2e suite with one replacement, next to the original
+// so that relative paths still hold.
+func rewriteSuite(t *testing.T, old, new string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "e2e.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.Contains(text, old) {
+		t.Fatalf("the e2e suite has no %q", old)
+	}
+	path := filepath.Join("testdata", fmt.Sprintf("fault-%d.toml", time.Now().UnixNano()))
+	if err := os.WriteFile(path, []byte(strings.Replace(text, old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	return path
+}
