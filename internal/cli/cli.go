@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"action":   {"the GitHub Action's entry point (action.yml runs it; inputs from INPUT_*)", actionCommand},
 	"merge":    {"combine the results of shards (run -shard i/n): merge -o OUT.json RESULT.json...", mergeCommand},
 	"load":     {"send HTTP load to a URL and report throughput, errors and latency", loadCommand},
+	"doctor":   {"check the runner's tuning; -noise: measure its noise and what the gate can detect", doctorCommand},
 }
 
 // Main runs stackgate with args (without the program name) and returns the exit code.
