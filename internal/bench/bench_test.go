@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/HdrHistogram/hdrhistogram-go"
 	"math"
 	"strings"
 	"testing"
@@ -150,6 +151,26 @@ func TestNotes(t *testing.T) {
 	for _, want := range []string{"did not keep up with 100 req/s (7 requests", "generator itself sent requests up to 20.0 ms late", "500 reconnects"} {
 		if !strings.Contains(n, want) {
 			t.Errorf("notes lack %q:\n%s", want, n)
+		}
+	}
+}
+
+func TestSettle(t *testing.T) {
+	fast, slow, stalled := load.NewHistogram(), load.NewHistogram(), load.NewHistogram()
+	fast.RecordValue(100)     // 0.1 ms
+	slow.RecordValue(100_000) // 100 ms
+	stalled.RecordValue(5_000_000)
+	cases := []struct {
+		h    *hdrhistogram.Histogram
+		want time.Duration
+	}{
+		{fast, 20 * time.Millisecond},
+		{slow, 200 * time.Millisecond},
+		{stalled, time.Second},
+	}
+	for _, c := range cases {
+		if got := settle(&load.Result{Latency: c.h}); got < c.want*99/100 || got > c.want*101/100 {
+			t.Errorf("settle = %v, want %v", got, c.want)
 		}
 	}
 }

@@ -102,6 +102,12 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 		return run, err
 	}
 
+	// The closed loop leaves its last requests in flight: let the stack finish them, so that
+	// their CPU and statements are not counted as the latency phase's work.
+	if err := sleepCtx(ctx, settle(tp)); err != nil {
+		return run, err
+	}
+
 	phase("latency")
 	latOpts := tpOpts
 	latOpts.Rate = m.suite.ScenarioRate(sc)
@@ -141,6 +147,24 @@ func (m *measurement) measurePhase(ctx context.Context, st *stack.Stack, name st
 		return nil, nil, fmt.Errorf("%s phase: watching resources: %w", name, werr)
 	}
 	return r, use, nil
+}
+
+// settle is how long requests abandoned at the end of a closed loop may still take: twice
+// the phase's p99.9 latency, between 20 ms and 1 s.
+func settle(r *load.Result) time.Duration {
+	d := 2 * time.Duration(r.Latency.ValueAtQuantile(99.9)) * time.Microsecond
+	return min(max(d, 20*time.Millisecond), time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func pidsOf(st *stack.Stack) []int {
