@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stackgate/stackgate/internal/config"
@@ -69,6 +70,34 @@ func TestParseShard(t *testing.T) {
 		got, err := ParseShard(c.in)
 		if (err == nil) != c.ok || got != c.want {
 			t.Errorf("ParseShard(%q) = %v, %v", c.in, got, err)
+		}
+	}
+}
+
+// ShardScenarios: "" is the whole suite; a shard past the suite's size is refused with
+// the largest usable count.
+func TestShardScenarios(t *testing.T) {
+	all := []config.Scenario{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	for _, c := range []struct {
+		spec string
+		want []string
+		says string
+	}{
+		{"", nil, ""},
+		{"1/2", []string{"a", "c"}, ""},
+		{"2/2", []string{"b"}, ""},
+		{"4/4", nil, "the suite has only 3 scenarios, so shard 4 of 4 would measure nothing; use at most 3 shards"},
+		{"x", nil, "write it as i/n"},
+	} {
+		got, err := ShardScenarios(c.spec, all)
+		if c.says != "" {
+			if err == nil || !strings.Contains(err.Error(), c.says) {
+				t.Errorf("ShardScenarios(%q) error = %v, want it to say %q", c.spec, err, c.says)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, ",") != strings.Join(c.want, ",") || (got == nil) != (c.want == nil) {
+			t.Errorf("ShardScenarios(%q) = %v, %v; want %v", c.spec, got, err, c.want)
 		}
 	}
 }

@@ -89,8 +89,8 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if opt.Scenarios, err = shardScenarios(*shard, opt.Suite); err != nil {
-		return err
+	if opt.Scenarios, err = bench.ShardScenarios(*shard, opt.Suite.Scenarios); err != nil {
+		return usageErrorf("-shard: %v", err)
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
 	opt.Against = *against
@@ -112,23 +112,6 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", out.ScratchDir)
 	}
 	return showOutcome(e, out, err, failOn)
-}
-
-// shardScenarios names the scenarios of shard ("i/n"; "" = all: nil). A shard without
-// scenarios is refused: the matrix is larger than the suite.
-func shardScenarios(shard string, suite *config.Suite) ([]string, error) {
-	if shard == "" {
-		return nil, nil
-	}
-	s, err := bench.ParseShard(shard)
-	if err != nil {
-		return nil, usageErrorf("-shard: %v", err)
-	}
-	names := s.Scenarios(suite.Scenarios)
-	if len(names) == 0 {
-		return nil, usageErrorf("-shard %s: the suite has only %d scenarios, so shard %d of %d would measure nothing; use at most %d shards", s, len(suite.Scenarios), s.Index, s.Count, len(suite.Scenarios))
-	}
-	return names, nil
 }
 
 // showOutcome prints the verdict and the files written, and turns the verdict into the

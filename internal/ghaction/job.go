@@ -131,8 +131,8 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
 		Progress: j.env.Progress,
 	}
-	if p.opt.Scenarios, err = shardScenarios(j.in.Shard, suite); err != nil {
-		return nil, err
+	if p.opt.Scenarios, err = bench.ShardScenarios(j.in.Shard, suite.Scenarios); err != nil {
+		return nil, &RefusedError{Err: fmt.Errorf("input %w", err)}
 	}
 	if j.plan.ab {
 		p.opt.Against = j.plan.baseSHA
@@ -157,23 +157,6 @@ func (j *job) runner(suite *config.Suite, head *result.Result) string {
 		measured = head.Fingerprint.Runner
 	}
 	return firstNonEmpty(j.in.RunnerName, j.env.Getenv("STACKGATE_RUNNER"), suite.Runner, measured, hostname())
-}
-
-// shardScenarios names the scenarios of shard "i/n" (nil: all). A shard without
-// scenarios is refused: the matrix is larger than the suite.
-func shardScenarios(shard string, suite *config.Suite) ([]string, error) {
-	if shard == "" {
-		return nil, nil
-	}
-	s, err := bench.ParseShard(shard)
-	if err != nil {
-		return nil, &RefusedError{Err: fmt.Errorf("input %w", err)}
-	}
-	names := s.Scenarios(suite.Scenarios)
-	if len(names) == 0 {
-		return nil, refusef("input shard %s: the suite has only %d scenarios, so this shard would measure nothing; use at most %d shards", s, len(suite.Scenarios), len(suite.Scenarios))
-	}
-	return names, nil
 }
 
 // mergeResults merges the result files the patterns (separated by white space) match.
