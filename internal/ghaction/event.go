@@ -34,31 +34,51 @@ type event struct {
 }
 
 func readEvent(getenv func(string) string) (*event, error) {
-	ev := &event{name: getenv("GITHUB_EVENT_NAME"), repo: getenv("GITHUB_REPOSITORY")}
-	path := getenv("GITHUB_EVENT_PATH")
-	switch ev.name {
+	name, path := getenv("GITHUB_EVENT_NAME"), getenv("GITHUB_EVENT_PATH")
+	var data []byte
+	switch name {
 	case "":
 		return nil, refusef("not running in GitHub Actions (GITHUB_EVENT_NAME is not set): stackgate action is the entry point of the GitHub Action; locally, use stackgate run")
+	case EventPullRequest, EventPullRequestTarget, EventPush, EventMergeGroup:
+		if path == "" {
+			return nil, refusef("GITHUB_EVENT_PATH is not set: the runner gives the event's payload there")
+		}
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, refusef("reading the event payload: %w", err)
+		}
+	case EventSchedule, EventWorkflowDispatch:
+	default:
+		return nil, refusef("stackgate action does not handle %s events: use it on pull_request, pull_request_target, merge_group, push, schedule or workflow_dispatch", name)
+	}
+	return parseEvent(name, getenv("GITHUB_REPOSITORY"), path, data)
+}
+
+// parseEvent decodes the payload of a known event read from path (named in errors). Split
+// from readEvent so that fuzzing exercises the decoding without touching files.
+func parseEvent(name, repo, path string, data []byte) (*event, error) {
+	ev := &event{name: name, repo: repo}
+	switch name {
 	case EventPullRequest, EventPullRequestTarget:
 		var p github.PullRequestEvent
-		if err := readPayload(path, &p); err != nil {
+		if err := decodePayload(path, data, &p); err != nil {
 			return nil, err
 		}
 		if p.PullRequest == nil || p.PullRequest.GetBase().GetSHA() == "" {
-			return nil, refusef("the %s event at %s has no pull_request with a base commit", ev.name, path)
+			return nil, refusef("the %s event at %s has no pull_request with a base commit", name, path)
 		}
 		ev.pr = p.PullRequest
 		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
 	case EventPush:
 		var p github.PushEvent
-		if err := readPayload(path, &p); err != nil {
+		if err := decodePayload(path, data, &p); err != nil {
 			return nil, err
 		}
 		ev.push = &p
 		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
 	case EventMergeGroup:
 		var p github.MergeGroupEvent
-		if err := readPayload(path, &p); err != nil {
+		if err := decodePayload(path, data, &p); err != nil {
 			return nil, err
 		}
 		if p.MergeGroup == nil || p.MergeGroup.GetBaseSHA() == "" {
@@ -66,21 +86,11 @@ func readEvent(getenv func(string) string) (*event, error) {
 		}
 		ev.group = p.MergeGroup
 		ev.repo = firstNonEmpty(ev.repo, p.GetRepo().GetFullName())
-	case EventSchedule, EventWorkflowDispatch:
-	default:
-		return nil, refusef("stackgate action does not handle %s events: use it on pull_request, pull_request_target, merge_group, push, schedule or workflow_dispatch", ev.name)
 	}
 	return ev, nil
 }
 
-func readPayload(path string, v any) error {
-	if path == "" {
-		return refusef("GITHUB_EVENT_PATH is not set: the runner gives the event's payload there")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return refusef("reading the event payload: %w", err)
-	}
+func decodePayload(path string, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return refusef("reading the event payload %s: %w", path, err)
 	}
