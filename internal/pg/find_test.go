@@ -154,7 +154,7 @@ func TestFindBinariesBrokenPostgres(t *testing.T) {
 
 func TestFindBinariesOnThisMachine(t *testing.T) {
 	b, err := FindBinaries()
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) && os.Getenv("CI") != "true" {
 		t.Skip(err)
 	}
 	if err != nil {
