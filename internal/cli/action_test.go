@@ -18,6 +18,7 @@ import (
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/ghaction"
+	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/pg"
 	"github.com/stackgate/stackgate/internal/result"
 )
@@ -75,6 +76,7 @@ func newActionRun(t *testing.T, ws *workspace, gh *fakeGitHub, eventName, payloa
 		"INPUT_CONFIG": ws.path("stackgate.toml"), "INPUT_MODE": "gate", "INPUT_GITHUB-TOKEN": testToken,
 		"INPUT_COMMENT": "true", "INPUT_FAIL-ON": "regression", "INPUT_ALLOW-FORKS": "false",
 		"INPUT_RUNNER-NAME": "ci", "INPUT_OUT-DIR": filepath.Join(runner, "out"),
+		lock.PathEnv: filepath.Join(runner, "stackgate.lock"),
 	}}
 	if gh != nil {
 		a.env["GITHUB_API_URL"] = gh.apiURL()

@@ -52,7 +52,7 @@ func TestExitCode(t *testing.T) {
 
 func run(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut, testGetenv)
 	return code, out.String(), errOut.String()
 }
 

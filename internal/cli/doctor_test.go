@@ -43,7 +43,7 @@ func fakeRunner(tuned bool) machineView {
 // doctorRun runs the doctor command on a fake machine and returns its exit code and output.
 func doctorRun(view machineView, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	e := &env{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	e := &env{stdout: &out, stderr: &errOut, getenv: testGetenv}
 	ctx := context.Background()
 	err := runDoctor(ctx, e, args, view)
 	if err != nil {

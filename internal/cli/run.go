@@ -10,6 +10,7 @@ import (
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/report"
 )
 
@@ -64,6 +65,7 @@ func (f *suiteFlags) options(e *env) (gate.Options, error) {
 		Suite: suite, Runs: f.runs, OutDir: f.out, Baselines: f.baselines,
 		Runner: runnerName(e, f.runner, suite), Keep: f.keep, Seed: seed,
 		Env: os.Environ(), Tool: "stackgate " + Version, LockTimeout: lockWait,
+		LockPath: e.getenv(lock.PathEnv),
 		Waiting: func(holder string) {
 			fmt.Fprintf(e.stderr, "waiting for another stackgate invocation to finish measuring on this machine (%s)…\n", holder)
 		},

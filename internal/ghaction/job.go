@@ -11,6 +11,7 @@ import (
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/report"
 	"github.com/stackgate/stackgate/internal/result"
 )
@@ -129,6 +130,7 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 	p.opt = gate.Options{
 		Suite: suite, OutDir: j.in.OutDir, Baselines: j.in.BaselineDir, Runner: j.runner(suite, p.head),
 		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
+		LockPath: j.env.Getenv(lock.PathEnv),
 		Progress: j.env.Progress,
 	}
 	if p.opt.Scenarios, err = bench.ShardScenarios(j.in.Shard, suite.Scenarios); err != nil {

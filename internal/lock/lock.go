@@ -17,6 +17,11 @@ import (
 // DefaultPath is the machine-wide lock file.
 const DefaultPath = "/tmp/stackgate.lock"
 
+// PathEnv names the environment variable that moves the lock file away from DefaultPath.
+// Tests use it so that they never wait for (or block) a real measurement on the machine;
+// every invocation that measures on one machine must otherwise use the same file.
+const PathEnv = "STACKGATE_LOCK"
+
 // pollInterval is how often a waiting invocation tries again.
 const pollInterval = 250 * time.Millisecond
 
