@@ -54,6 +54,10 @@ type Scenario struct {
 	Name    string            `json:"name"`
 	Runs    int               `json:"runs"`
 	Metrics map[string]Metric `json:"metrics"`
+	// Requests and Errors are each run's attempted and failed requests (result.Counts), in
+	// run order: the gate pools them to judge the error rate. Absent in older files.
+	Requests []int64 `json:"requests,omitempty"`
+	Errors   []int64 `json:"errors,omitempty"`
 }
 
 // Metric is one metric's samples (one per valid run, in run order) and their summary.
@@ -124,6 +128,9 @@ func (b *Baseline) check() error {
 				return fmt.Errorf("scenario %q, metric %q: %d samples for %d runs; the file was edited by hand or is damaged: restore it from version control", sc.Name, name, len(m.Samples), sc.Runs)
 			}
 		}
+		if len(sc.Requests)+len(sc.Errors) > 0 && (len(sc.Requests) != sc.Runs || len(sc.Errors) != sc.Runs) {
+			return fmt.Errorf("scenario %q: %d request and %d error counts for %d runs; the file was edited by hand or is damaged: restore it from version control", sc.Name, len(sc.Requests), len(sc.Errors), sc.Runs)
+		}
 	}
 	return nil
 }
@@ -145,9 +152,26 @@ func FromResult(r *result.Result, recorded time.Time, rawName string) (*Baseline
 			sum := compare.Summarize(samples)
 			bs.Metrics[name] = Metric{Median: sum.Median, Lo: sum.Lo, Hi: sum.Hi, Samples: samples}
 		}
+		bs.Requests, bs.Errors = runCounts(sc)
 		b.Scenarios = append(b.Scenarios, bs)
 	}
 	return b, nil
+}
+
+// runCounts lists the request and error counts of sc's valid runs, or nothing when a valid
+// run has none.
+func runCounts(sc result.Scenario) (requests, errs []int64) {
+	for _, r := range sc.Runs {
+		if len(r.Invalid) > 0 {
+			continue
+		}
+		if r.Counts == nil {
+			return nil, nil
+		}
+		requests = append(requests, r.Counts.Requests)
+		errs = append(errs, r.Counts.Errors)
+	}
+	return requests, errs
 }
 
 // Result rebuilds the comparable part of a result from the baseline: the header and one
@@ -164,6 +188,9 @@ func (b *Baseline) Result() *result.Result {
 			run := result.Run{Run: i + 1, Metrics: map[string]float64{}}
 			for name, m := range sc.Metrics {
 				run.Metrics[name] = m.Samples[i]
+			}
+			if len(sc.Requests) == sc.Runs && len(sc.Errors) == sc.Runs {
+				run.Counts = &result.Counts{Requests: sc.Requests[i], Errors: sc.Errors[i]}
 			}
 			rs.Runs = append(rs.Runs, run)
 		}

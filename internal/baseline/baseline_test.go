@@ -93,6 +93,34 @@ func TestResultRoundTrip(t *testing.T) {
 	}
 }
 
+// Each run's request and error counts go into the baseline, readably, and come back out:
+// the gate pools them to judge the error rate.
+func TestCountsRoundTrip(t *testing.T) {
+	r := sample(100, 110, 90)
+	for i := range r.Scenarios[0].Runs {
+		r.Scenarios[0].Runs[i].Counts = &result.Counts{Requests: int64(1000 * (i + 1)), Errors: int64(i)}
+	}
+	path := filepath.Join(t.TempDir(), "demo.json")
+	if _, _, err := Update(path, r, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), `"requests": [1000, 2000, 3000]`) || !strings.Contains(string(data), `"errors": [0, 1, 2]`) {
+		t.Errorf("counts are not on readable lines:\n%s", data)
+	}
+	b, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := b.Result().Scenario("json").PooledCounts()
+	if !ok || got != (result.Counts{Requests: 6000, Errors: 3}) {
+		t.Errorf("pooled counts %+v, %v", got, ok)
+	}
+	// A baseline of an older stackgate has no counts: the gate falls back to the medians.
+	if _, ok := sample(1, 2).Scenarios[0].PooledCounts(); ok {
+		t.Error("counts where none were recorded")
+	}
+}
+
 func TestChanges(t *testing.T) {
 	old, _ := FromResult(sample(100, 100, 100), time.Now(), "")
 	updated, _ := FromResult(sample(110, 110, 110), time.Now(), "")
@@ -128,6 +156,7 @@ func TestReadRefusesDamage(t *testing.T) {
 		"truncated":      string(data[:len(data)/2]),
 		"sample removed": strings.Replace(string(data), `"samples": [1, 2, 3]`, `"samples": [1, 2]`, 1),
 		"other schema":   strings.Replace(string(data), Schema, "stackgate.baseline/v9", 1),
+		"counts removed": strings.Replace(string(data), `"runs": 3,`, `"runs": 3, "requests": [1, 2], "errors": [0, 0],`, 1),
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {

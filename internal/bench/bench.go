@@ -33,6 +33,9 @@ type Options struct {
 	// FirstRun (0 means 1): how the gate adds confirmation runs to some scenarios.
 	Only     []string
 	FirstRun int
+	// Shard is the "i/n" of a matrix job whose scenarios Only holds ("" for a whole suite),
+	// recorded in the result.
+	Shard    string
 	Runner   string      // runner name for the fingerprint
 	Tool     string      // "stackgate <version>"
 	Progress func(Event) // may be nil
@@ -172,6 +175,10 @@ func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Re
 		Definition:     def,
 		Fingerprint:    machine.Fingerprint(os.DirFS("/"), opt.Runner),
 		Started:        time.Now().UTC(),
+		Shard:          opt.Shard,
+	}
+	for _, sc := range opt.Suite.Scenarios {
+		r.AllScenarios = append(r.AllScenarios, sc.Name)
 	}
 	if g, err := git.Describe(ctx, suite.Dir); err == nil {
 		r.Git = g

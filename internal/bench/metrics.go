@@ -28,6 +28,7 @@ func record(run result.Run, conns int, rate float64, tp, lat measured) (result.R
 	}
 	run.Throughput.Resources, run.Latency.Resources = tp.use, lat.use
 	run.Metrics = samples(tp.load, lat.load)
+	run.Counts = &result.Counts{Requests: attempted(tp.load) + attempted(lat.load), Errors: tp.load.Errors.Total() + lat.load.Errors.Total()}
 	run.Invalid = append(run.Invalid, saturated(tp.load, lat.load)...)
 	for name, v := range resourceSamples(tp, lat) {
 		run.Metrics[name] = v

@@ -45,19 +45,20 @@ func (s Shard) Scenarios(all []config.Scenario) []string {
 	return names
 }
 
-// ShardScenarios names the scenarios of shard spec "i/n" (nil for "": all of them). A
-// shard without scenarios is refused: the matrix is larger than the suite.
-func ShardScenarios(spec string, all []config.Scenario) ([]string, error) {
+// ShardScenarios names the scenarios of shard spec "i/n" (nil for "": all of them) and
+// writes the shard as results record it ("" for a whole suite). A shard without scenarios
+// is refused: the matrix is larger than the suite.
+func ShardScenarios(spec string, all []config.Scenario) (names []string, shard string, err error) {
 	if spec == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	s, err := ParseShard(spec)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	names := s.Scenarios(all)
+	names = s.Scenarios(all)
 	if len(names) == 0 {
-		return nil, fmt.Errorf("shard %s: the suite has only %d scenarios, so shard %d of %d would measure nothing; use at most %d shards", s, len(all), s.Index, s.Count, len(all))
+		return nil, "", fmt.Errorf("shard %s: the suite has only %d scenarios, so shard %d of %d would measure nothing; use at most %d shards", s, len(all), s.Index, s.Count, len(all))
 	}
-	return names, nil
+	return names, s.String(), nil
 }

@@ -79,25 +79,26 @@ func TestParseShard(t *testing.T) {
 func TestShardScenarios(t *testing.T) {
 	all := []config.Scenario{{Name: "a"}, {Name: "b"}, {Name: "c"}}
 	for _, c := range []struct {
-		spec string
-		want []string
-		says string
+		spec  string
+		want  []string
+		shard string // as results record it
+		says  string
 	}{
-		{"", nil, ""},
-		{"1/2", []string{"a", "c"}, ""},
-		{"2/2", []string{"b"}, ""},
-		{"4/4", nil, "the suite has only 3 scenarios, so shard 4 of 4 would measure nothing; use at most 3 shards"},
-		{"x", nil, "write it as i/n"},
+		{"", nil, "", ""},
+		{"1/2", []string{"a", "c"}, "1/2", ""},
+		{" 2/2", []string{"b"}, "2/2", ""},
+		{"4/4", nil, "", "the suite has only 3 scenarios, so shard 4 of 4 would measure nothing; use at most 3 shards"},
+		{"x", nil, "", "write it as i/n"},
 	} {
-		got, err := ShardScenarios(c.spec, all)
+		got, shard, err := ShardScenarios(c.spec, all)
 		if c.says != "" {
 			if err == nil || !strings.Contains(err.Error(), c.says) {
 				t.Errorf("ShardScenarios(%q) error = %v, want it to say %q", c.spec, err, c.says)
 			}
 			continue
 		}
-		if err != nil || strings.Join(got, ",") != strings.Join(c.want, ",") || (got == nil) != (c.want == nil) {
-			t.Errorf("ShardScenarios(%q) = %v, %v; want %v", c.spec, got, err, c.want)
+		if err != nil || strings.Join(got, ",") != strings.Join(c.want, ",") || (got == nil) != (c.want == nil) || shard != c.shard {
+			t.Errorf("ShardScenarios(%q) = %v, %q, %v; want %v, %q", c.spec, got, shard, err, c.want, c.shard)
 		}
 	}
 }

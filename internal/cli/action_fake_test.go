@@ -190,8 +190,9 @@ func testResult(suite, revision string, scale float64) *result.Result {
 		DefinitionHash: "sha256:test", Definition: map[string]string{"profile": `"full"`},
 		Fingerprint: result.Fingerprint{Runner: "ci", CPUModel: "Test CPU", LogicalCPUs: 2, MemoryBytes: 8 << 30},
 		Git:         result.Git{Revision: revision}, Started: testTime, Finished: testTime.Add(time.Hour), Complete: true,
+		AllScenarios: []string{"json", "db"},
 	}
-	for _, name := range []string{"json", "db"} {
+	for _, name := range r.AllScenarios {
 		sc := result.Scenario{Name: name}
 		for i := range 12 {
 			sc.Runs = append(sc.Runs, result.Run{Run: i + 1, Seq: i + 1, Metrics: map[string]float64{

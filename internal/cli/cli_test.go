@@ -15,6 +15,7 @@ import (
 
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -38,6 +39,12 @@ func TestExitCode(t *testing.T) {
 		{"bad input", bg, &badInputError{errors.New("x")}, ExitBadInput},
 		{"could not measure", bg, &bench.Error{Err: errors.New("crashed")}, ExitNotMeasured},
 		{"unknown failure is never a pass", bg, errors.New("surprise"), ExitNotMeasured},
+		{"shards that are not one measurement", bg, fmt.Errorf("%w: shard 2/3 is missing", result.ErrNotMergeable), ExitNotMeasured},
+		// Joined errors: the worst wins, and "could not measure" beats bad output.
+		{"could not measure, then could not save", bg, errors.Join(&bench.Error{Err: errors.New("crashed")}, &gate.OutputError{Err: errors.New("disk full")}), ExitNotMeasured},
+		{"bad output first, then could not measure", bg, errors.Join(&gate.OutputError{Err: errors.New("disk full")}, fmt.Errorf("confirming: %w", &bench.Error{Err: errors.New("crashed")})), ExitNotMeasured},
+		{"a regression that could not be saved", bg, errors.Join(&gateError{code: ExitRegression}, &gate.OutputError{Err: errors.New("disk full")}), ExitBadInput},
+		{"a regression", bg, &gateError{code: ExitRegression}, ExitRegression},
 		{"SIGINT", sigint, context.Canceled, ExitSIGINT},
 		{"SIGTERM", sigterm, &bench.Error{Err: context.Canceled}, ExitSIGTERM},
 	}

@@ -44,18 +44,7 @@ func (e *badInputError) Unwrap() error { return e.err }
 
 // exitCode is the one place where errors become exit codes.
 func exitCode(ctx context.Context, err error) int {
-	var (
-		intr    interrupted
-		use     *usageError
-		cfg     *config.Error
-		file    *result.FileError
-		bad     *badInputError
-		bench   *bench.Error
-		out     *gate.OutputError
-		gated   *gateError
-		refused *ghaction.RefusedError
-		ref     *git.RefError
-	)
+	var intr interrupted
 	switch {
 	case errors.As(context.Cause(ctx), &intr):
 		// Interrupted, even if the work finished meanwhile: a cancelled job must not look
@@ -66,18 +55,59 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitSIGINT
 	case err == nil || errors.Is(err, flag.ErrHelp):
 		return ExitOK
-	case errors.As(err, &gated):
-		return gated.code
-	case errors.As(err, &use), errors.As(err, &cfg), errors.As(err, &file), errors.As(err, &bad), errors.As(err, &out),
-		errors.As(err, &ref), errors.Is(err, git.ErrNotRepository),
-		errors.As(err, &refused):
-		// out: the output directory given is unusable (read-only, full, not a directory);
-		// refused: the Action's inputs or event do not allow the run (a fork on a
-		// self-hosted runner, record on a pull request).
-		return ExitBadInput
-	case errors.As(err, &bench):
-		return ExitNotMeasured
 	}
-	// Anything else is a failure to measure: never 0, never mistaken for a regression.
+	return errorCode(err)
+}
+
+// errorCode is the exit code of a failure. An error made of several (errors.Join, or one
+// wrapping another) takes the worst code of its parts: could not measure (3) beats bad
+// input or output (2), which beats a verdict's own code — a measurement that failed and
+// then could not even be saved still says it could not measure. A failure of no known
+// kind could not measure either: never 0, never mistaken for a regression.
+func errorCode(err error) int {
+	measured, badInput, verdict := false, false, -1
+	walkErrors(err, func(e error) {
+		switch kind := e.(type) {
+		case *gateError:
+			verdict = kind.code
+		case *bench.Error:
+			measured = true
+		case *usageError, *config.Error, *result.FileError, *badInputError, *gate.OutputError, *git.RefError, *ghaction.RefusedError:
+			// gate.OutputError: the output directory given is unusable (read-only, full, not
+			// a directory); RefusedError: the Action's inputs or event do not allow the run
+			// (a fork on a self-hosted runner, record on a pull request).
+			badInput = true
+		}
+		switch e {
+		case git.ErrNotRepository:
+			badInput = true
+		case result.ErrNotMergeable, result.ErrPartial:
+			measured = true // the shards given are not one whole measurement
+		}
+	})
+	switch {
+	case measured:
+		return ExitNotMeasured
+	case badInput:
+		return ExitBadInput
+	case verdict >= 0:
+		return verdict
+	}
 	return ExitNotMeasured
+}
+
+// walkErrors calls visit for err and every error it wraps, depth first.
+func walkErrors(err error, visit func(error)) {
+	if err == nil {
+		return
+	}
+	visit(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), visit)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, visit)
+		}
+	}
 }

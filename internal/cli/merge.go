@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/stackgate/stackgate/internal/result"
@@ -20,11 +19,8 @@ func mergeCommand(_ context.Context, e *env, args []string) error {
 		return usageErrorf("merge takes -o and the shards' result files, in shard order: stackgate merge -o merged.json result-1.json result-2.json")
 	}
 	merged, err := result.MergeFiles(fs.Args()...)
-	if errors.Is(err, result.ErrNotMergeable) {
-		return &badInputError{err}
-	}
 	if err != nil {
-		return err
+		return err // not one whole measurement (a shard missing…): could not measure, exit 3
 	}
 	if err := result.Write(*out, merged); err != nil {
 		return &badInputError{err}

@@ -8,8 +8,9 @@ import (
 	"github.com/stackgate/stackgate/internal/result"
 )
 
-// `stackgate merge` combines shard results into one that `compare` judges; refusals are
-// bad input (exit 2) naming the files.
+// `stackgate merge` combines shard results into one that `compare` judges; results that
+// are not one whole measurement could not be measured (exit 3), and the refusal names the
+// files and what is missing.
 func TestMergeCommand(t *testing.T) {
 	dir := t.TempDir()
 	full := testResult("shop", "abc", 1)
@@ -22,6 +23,7 @@ func TestMergeCommand(t *testing.T) {
 	}
 	json, db := *full, *full
 	json.Scenarios, db.Scenarios = full.Scenarios[:1], full.Scenarios[1:]
+	json.Shard, db.Shard = "1/2", "2/2"
 	one, two := write("result-1.json", &json), write("result-2.json", &db)
 	other := db
 	other.DefinitionHash = "sha256:other"
@@ -35,14 +37,16 @@ func TestMergeCommand(t *testing.T) {
 		stdout, stderr string
 	}{
 		{[]string{"merge", "-o", merged, one, two}, ExitOK, "merged 2 results (2 scenarios)", ""},
-		{[]string{"merge", "-o", merged, one, one}, ExitBadInput, "", `both measured scenario "json"`},
-		{[]string{"merge", "-o", merged, one, three}, ExitBadInput, "", "other suite definition"},
+		{[]string{"merge", "-o", merged, one, one}, ExitNotMeasured, "", "shard 1/2 given twice"},
+		{[]string{"merge", "-o", merged, one}, ExitNotMeasured, "", "shard 2/2 of the matrix is missing"},
+		{[]string{"merge", "-o", merged, one, three}, ExitNotMeasured, "", "other suite definition"},
+		{[]string{"compare", "-out", t.TempDir(), base, one}, ExitNotMeasured, "", "result-1.json is shard 1/2 of a matrix, only one part of a measurement"},
 		{[]string{"merge", "-o", merged, one, filepath.Join(dir, "missing.json")}, ExitBadInput, "", "missing.json"},
 		{[]string{"merge", one, two}, ExitBadInput, "", "merge takes -o"},
 		{[]string{"merge", "-o", merged}, ExitBadInput, "", "merge takes -o"},
 	}
 	for _, c := range cases {
-		t.Run(strings.Join(c.args[1:], " "), func(t *testing.T) {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			code, out, errOut := run(c.args...)
 			if code != c.code || !strings.Contains(out, c.stdout) || !strings.Contains(errOut, c.stderr) {
 				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, c.code, out, errOut)

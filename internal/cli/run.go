@@ -91,7 +91,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if opt.Scenarios, err = bench.ShardScenarios(*shard, opt.Suite.Scenarios); err != nil {
+	if opt.Scenarios, opt.Shard, err = bench.ShardScenarios(*shard, opt.Suite.Scenarios); err != nil {
 		return usageErrorf("-shard: %v", err)
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine

@@ -319,15 +319,82 @@ func TestScenariosOnOneSideOnly(t *testing.T) {
 	if s := findScenario(v, "new"); s.Level != Inconclusive || s.Reason != "no baseline for this scenario" {
 		t.Errorf("new scenario: %s %q", s.Level, s.Reason)
 	}
-	if findScenario(v, "gone") != nil || !slices.Contains(v.Warnings, "scenario gone is in the baseline but was not measured") {
-		t.Errorf("gone scenario: warnings %q", v.Warnings)
+	const gone = "scenario gone is in the baseline but was not measured: " + DefaultRemovedHint
+	if s := findScenario(v, "gone"); s == nil || s.Level != Inconclusive || s.Reason != gone {
+		t.Errorf("gone scenario: %+v", s)
 	}
-	if v.Level != Inconclusive || v.Reason != "new: no baseline for this scenario" {
+	if v.Level != Inconclusive || v.Reason != "new: no baseline for this scenario; 1 more inconclusive" {
 		t.Errorf("verdict %s %q", v.Level, v.Reason)
 	}
 	if v.Gated != 3 {
 		t.Errorf("gated %d, want 3 (only db is compared)", v.Gated)
 	}
+}
+
+// A scenario of the baseline that the head does not measure is never pass: a change must
+// not pass by dropping the scenario that regressed. It is inconclusive by default, and what
+// the rules say on pull requests; one shard of a matrix only answers for its own scenarios.
+func TestRemovedScenarioNeverPasses(t *testing.T) {
+	regressed := with(quiet(), metric.Throughput, scaled(spread(1000), 0.5))
+	base := newResult(scenario{"db", quiet()}, scenario{"json", quiet()})
+	tests := []struct {
+		name   string
+		head   *result.Result
+		rules  Rules
+		want   Level
+		reason string
+	}{
+		{
+			name:  "removed from the suite, locally: inconclusive",
+			head:  headWithout(newResult(scenario{"db", quiet()}, scenario{"json", regressed}), "json"),
+			rules: defaultRules(), want: Inconclusive,
+			reason: "json: scenario json is in the baseline but was removed from the suite: " + DefaultRemovedHint,
+		},
+		{
+			name: "removed on a pull request: fail",
+			head: headWithout(newResult(scenario{"db", quiet()}, scenario{"json", regressed}), "json"),
+			rules: func() Rules {
+				r := defaultRules()
+				r.Removed = Removed{Level: Fail, Hint: "record a baseline on the default branch first, or accept with the label"}
+				return r
+			}(),
+			want:   Fail,
+			reason: "json: scenario json is in the baseline but was removed from the suite: record a baseline on the default branch first, or accept with the label",
+		},
+		{
+			name:   "an older result that does not list its suite: not measured",
+			head:   newResult(scenario{"db", quiet()}),
+			rules:  defaultRules(),
+			want:   Inconclusive,
+			reason: "json: scenario json is in the baseline but was not measured: " + DefaultRemovedHint,
+		},
+		{
+			name: "one shard of a matrix: only its scenarios",
+			head: func() *result.Result {
+				r := newResult(scenario{"db", quiet()})
+				r.Shard, r.AllScenarios = "1/2", []string{"db", "json"}
+				return r
+			}(),
+			rules: defaultRules(), want: Pass, reason: "3 gated metrics within tolerance",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Compare(Input{Base: base, Head: tt.head}, tt.rules)
+			if v.Level != tt.want || v.Reason != tt.reason {
+				t.Errorf("verdict %s %q, want %s %q", v.Level, v.Reason, tt.want, tt.reason)
+			}
+		})
+	}
+}
+
+// headWithout is r, as a suite that no longer has scenario name would have measured it.
+func headWithout(r *result.Result, name string) *result.Result {
+	r.Scenarios = slices.DeleteFunc(r.Scenarios, func(s result.Scenario) bool { return s.Name == name })
+	for _, s := range r.Scenarios {
+		r.AllScenarios = append(r.AllScenarios, s.Name)
+	}
+	return r
 }
 
 func TestUnmeasuredIsAnError(t *testing.T) {

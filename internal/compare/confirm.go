@@ -24,6 +24,30 @@ func unconfirmed(mv MetricVerdict) bool {
 	return mv.Gated && mv.Threshold > 0 && !mv.Significant && suspected(&mv, mv.Tolerance.Warn)
 }
 
+// Unconfirmed is the first stage's verdict when its confirmation runs could not be made:
+// every metric of the scenarios listed that waited for them (NeedsConfirmation) becomes
+// level — inconclusive, or error when measuring them failed — saying why; the rest of the
+// first stage's judgement stands (its warn and fail were significant at its own α). It is
+// never a fresh judgement at the full α: the data were already looked at once.
+func Unconfirmed(first *Verdict, scenarios []string, level Level, why string) *Verdict {
+	out := cloneVerdict(first)
+	for i := range out.Scenarios {
+		sv := &out.Scenarios[i]
+		if !slices.Contains(scenarios, sv.Name) {
+			continue
+		}
+		for j := range sv.Metrics {
+			if m := &sv.Metrics[j]; unconfirmed(*m) {
+				m.Level = Worst(m.Level, level)
+				m.Reason += "; the confirmation runs could not be made: " + why
+			}
+		}
+		summarizeScenario(sv)
+	}
+	rollUpVerdict(out)
+	return out
+}
+
 // Merge combines the first stage's verdict with the confirmation stage's (the same
 // invocation, head runs added to the scenarios c names) into the final verdict. A
 // re-run scenario takes the second stage's judgement, which has more data, except that a

@@ -41,6 +41,13 @@ func (f *finding) test() {
 	if f.equal {
 		return
 	}
+	if c := f.mv.Pooled; c != nil {
+		f.mv.P = fisherGreater(c.Head.Errors, c.Head.Requests, c.Base.Errors, c.Base.Requests)
+		if worseBy(f.mv) < 0 {
+			f.pImproved = fisherGreater(c.Base.Errors, c.Base.Requests, c.Head.Errors, c.Head.Requests)
+		}
+		return
+	}
 	worse, better := stats.LocationGreater, stats.LocationLess // lower is better: head greater is worse
 	switch f.mv.Better {
 	case BetterHigher:
@@ -148,16 +155,22 @@ func (c *comparison) level(f *finding, m int) (Level, string) {
 
 // suspected reports whether a change that is not significant still crosses tol, which makes
 // it inconclusive (beyond the fail tolerance) or worth confirming (beyond the warn
-// tolerance) instead of a plain pass. For metrics with an absolute tolerance — the error
-// rate, whose tolerance is 0 — only errors where the baseline's median had none count: an
-// error rate that is already noisy would otherwise look suspect in almost every invocation,
-// while a significant rise still fails.
+// tolerance) instead of a plain pass. A metric with an absolute tolerance — the error rate,
+// whose tolerance is 0 — is only suspected when the data already lean towards a
+// regression (p below SuggestiveP): with a tolerance of 0, one stray timeout or the wiggle
+// of an already noisy error rate would otherwise be "beyond the tolerance" in half of all
+// invocations.
 func suspected(mv *MetricVerdict, tol float64) bool {
-	if mv.Absolute && mv.Baseline.Median != 0 {
+	if mv.Absolute && mv.P >= SuggestiveP {
 		return false
 	}
 	return worseBy(mv) > tol
 }
+
+// SuggestiveP is the p-value below which a change of a metric with an absolute tolerance
+// counts as leaning towards a regression (see suspected): 1.10 % → 2.10 % errors at
+// p = 0.06 is worth confirming; one error where the baseline had none (p ≈ 0.5) is not.
+const SuggestiveP = 0.1
 
 // markImproved flags a change in the good direction that is significant at the level a
 // regression would first have to reach (α/m for gated metrics, α for the others).

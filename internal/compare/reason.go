@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/stackgate/stackgate/internal/result"
 )
 
 // explain is a metric's reason: its change and, in brackets, the evidence.
@@ -33,10 +35,25 @@ func changeText(mv *MetricVerdict) string {
 // absoluteDetail shows both medians of a metric with an absolute tolerance, whose change
 // alone hides where it started ("0.00 % → 0.52 %, ").
 func absoluteDetail(mv *MetricVerdict) string {
-	if !mv.Absolute {
+	switch {
+	case mv.Pooled != nil:
+		c := mv.Pooled
+		return fmt.Sprintf("%s %s → %s %s of all requests, %d of %d → %d of %d, ",
+			ratePercent(c.Base), mv.Unit, ratePercent(c.Head), mv.Unit, c.Base.Errors, c.Base.Requests, c.Head.Errors, c.Head.Requests)
+	case !mv.Absolute:
 		return ""
 	}
 	return fmt.Sprintf("%.2f %s → %.2f %s, ", mv.Baseline.Median, mv.Unit, mv.Head.Median, mv.Unit)
+}
+
+// ratePercent writes a pooled error rate with enough digits that a few errors in a
+// million requests do not read as 0.00.
+func ratePercent(c result.Counts) string {
+	r := rate(c)
+	if r != 0 && r < 0.01 {
+		return strconv.FormatFloat(r, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
 // signed formats v with prec decimals and an explicit sign (a true minus sign).

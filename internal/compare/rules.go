@@ -1,6 +1,8 @@
 package compare
 
 import (
+	"cmp"
+
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/metric"
 )
@@ -24,7 +26,24 @@ type Rules struct {
 	AllowDefinitionChange bool
 	// AllowOtherMachine compares results of different machines (a warning instead).
 	AllowOtherMachine bool
+	// Removed judges a scenario of the baseline that the head did not measure — removed
+	// from the suite or renamed, so that a change cannot pass by dropping what regressed:
+	// never pass. The zero value is inconclusive, which keeps local experiments possible;
+	// the GitHub Action fails it on pull requests.
+	Removed Removed
 }
+
+// Removed is how a baseline scenario missing from the head is judged.
+type Removed struct {
+	Level Level  // Inconclusive when empty
+	Hint  string // what to do about it (DefaultRemovedHint when empty)
+}
+
+// DefaultRemovedHint is what a local run suggests for a scenario removed from the suite.
+const DefaultRemovedHint = "record a new baseline with `stackgate baseline update` if that was intended"
+
+func (r Removed) level() Level { return cmp.Or(r.Level, Inconclusive) }
+func (r Removed) hint() string { return cmp.Or(r.Hint, DefaultRemovedHint) }
 
 // RulesFromConfig merges the catalogue's defaults with the suite's [gate] table: gate.alpha
 // and the gate/warn/fail overrides of gate.metric.<name>.

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -26,19 +27,34 @@ func (c *comparison) noBaseline() {
 	}
 }
 
-// scenarios builds a verdict for every head scenario and warns about baseline scenarios
-// head did not measure.
+// scenarios builds a verdict for every head scenario and for every baseline scenario the
+// head should have measured but did not.
 func (c *comparison) scenarios() {
 	for i := range c.headScenarios() {
 		h := &c.in.Head.Scenarios[i]
 		b := c.in.Base.Scenario(h.Name)
 		c.addScenario(h, b, c.whyNotCompared(h, b))
 	}
-	for _, b := range c.in.Base.Scenarios {
-		if c.in.Head == nil || c.in.Head.Scenario(b.Name) == nil {
-			c.warn("scenario %s is in the baseline but was not measured", b.Name)
+	if c.in.Head == nil {
+		return
+	}
+	for i := range c.in.Base.Scenarios {
+		b := &c.in.Base.Scenarios[i]
+		if c.in.Head.Scenario(b.Name) == nil && c.in.Head.Shard == "" {
+			c.addScenario(&result.Scenario{Name: b.Name}, b, blocker{c.rules.Removed.level(), c.removedReason(b.Name)})
 		}
 	}
+}
+
+// removedReason says why a baseline scenario has no head runs: the head's suite no longer
+// has it, or (an older result that does not list its suite's scenarios) it was not measured.
+// One shard of a matrix never gets here: the scenarios of the other shards are not its own.
+func (c *comparison) removedReason(name string) string {
+	what := "was not measured"
+	if all := c.in.Head.AllScenarios; len(all) > 0 && !slices.Contains(all, name) {
+		what = "was removed from the suite"
+	}
+	return fmt.Sprintf("scenario %s is in the baseline but %s: %s", name, what, c.rules.Removed.hint())
 }
 
 // whyNotCompared says why scenario h cannot be compared with b (zero when it can).
@@ -82,6 +98,10 @@ func (c *comparison) addScenario(h, b *result.Scenario, blocked blocker) {
 			f.base = b.Samples(name)
 		}
 		f.mv = c.newMetricVerdict(name, f.head, f.base)
+		if pooled := pooledCounts(name, h, b); pooled != nil {
+			f.mv.Pooled = pooled
+			f.mv.Change = rate(pooled.Head) - rate(pooled.Base)
+		}
 		f.tested = blocked.reason == "" && len(f.head) > 0 && len(f.base) > 0
 		fs = append(fs, f)
 		sv.Metrics = append(sv.Metrics, *f.mv)

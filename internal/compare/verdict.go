@@ -120,7 +120,12 @@ type MetricVerdict struct {
 	// with an absolute tolerance (error rate), in the metric's own unit.
 	Change   float64 `json:"change"`
 	Absolute bool    `json:"absolute,omitempty"`
-	// P is the one-sided Mann–Whitney U p-value for "head is worse"; Threshold is what it
+	// Pooled are both sides' request counts, every run added up, for a metric judged on
+	// them (the error rate): then Change is the pooled rates' difference and P comes from
+	// Fisher's exact test on the counts.
+	Pooled *Pooled `json:"pooled,omitempty"`
+	// P is the one-sided Mann–Whitney U p-value for "head is worse" (Fisher's exact test
+	// for metrics judged on pooled counts); Threshold is what it
 	// had to be below after Holm's correction (0 for metrics that are not gated).
 	P           float64 `json:"p"`
 	Threshold   float64 `json:"threshold,omitempty"`

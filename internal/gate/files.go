@@ -65,6 +65,9 @@ func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outc
 	if in.Head, err = result.Read(headPath); err != nil {
 		return nil, err
 	}
+	if err := result.Whole(in.Head, headPath); err != nil {
+		return nil, err
+	}
 	out := &Outcome{Result: in.Head, ResultPath: headPath, Verdict: compare.Compare(in, rules)}
 	return out, writeVerdict(out, outDir, in.Base)
 }
@@ -75,6 +78,9 @@ func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outc
 // confirmation stage.
 func Judge(opt Options, head *result.Result) (*Outcome, error) {
 	out := &Outcome{BaselinePath: opt.BaselinePath(), Result: head}
+	if err := result.Whole(head, "the result judged"); err != nil {
+		return out, err
+	}
 	base, err := opt.readBaseline(out.BaselinePath)
 	if err != nil {
 		return out, err

@@ -41,8 +41,10 @@ type Options struct {
 	AllowDefinitionChange bool
 	AllowOtherMachine     bool
 	Progress              func(bench.Event)
-	// Scenarios limits the invocation to these scenarios (nil: all): one shard of a matrix.
+	// Scenarios limits the invocation to these scenarios (nil: all): shard Shard ("i/n")
+	// of a matrix.
 	Scenarios []string
+	Shard     string
 	// Against is a git revision to measure beside the head in the same invocation (A/B
 	// mode) instead of comparing with the stored baseline.
 	Against string
@@ -130,8 +132,7 @@ type extender func(ctx context.Context, only []string, first, runs int) error
 func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.Input, err error, extend extender) (*Outcome, error) {
 	if err == nil {
 		out.Verdict, err = judge(ctx, opt, in, extend)
-	}
-	if err != nil {
+	} else {
 		out.Verdict = compare.Compare(in, opt.rules()) // a side is incomplete: the verdict says error
 	}
 	if werr := writeVerdict(out, opt.OutDir, in.Base); werr != nil {
@@ -141,7 +142,9 @@ func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.In
 }
 
 // judge compares, and when a gated metric looks worse than its tolerance without being
-// significant yet, adds runs to those scenarios and judges again on all runs.
+// significant yet, adds runs to those scenarios and judges again on all runs. When the
+// added runs cannot be made, the verdict is the first stage's, with what waited for them
+// marked unconfirmed — never a fresh judgement at the full α of data already looked at.
 func judge(ctx context.Context, opt Options, in compare.Input, extend extender) (*compare.Verdict, error) {
 	rules := opt.rules()
 	first, second := stages(rules.Alpha, opt.Suite.Gate.MaxRuns > opt.runs() && in.Base != nil)
@@ -155,10 +158,22 @@ func judge(ctx context.Context, opt Options, in compare.Input, extend extender) 
 	}
 	added := opt.Suite.Gate.MaxRuns - opt.runs()
 	if err := extend(ctx, again, opt.runs()+1, added); err != nil {
-		return v, err
+		return compare.Unconfirmed(v, again, unconfirmedLevel(err), err.Error()), err
 	}
 	final := compare.CompareStage(in, rules, *second)
 	return compare.Merge(v, final, compare.Confirmation{Scenarios: again, AddedRuns: added, StageAlpha: second.Alpha}), nil
+}
+
+// unconfirmedLevel is what a metric waiting for confirmation becomes when the runs could
+// not be made: an error when measuring them failed (the stack or the database broke),
+// inconclusive when they could not start (the machine was busy, the output or scratch
+// directory failed).
+func unconfirmedLevel(err error) compare.Level {
+	var be *bench.Error
+	if errors.As(err, &be) {
+		return compare.Error
+	}
+	return compare.Inconclusive
 }
 
 func saveResult(path string, r *result.Result) error {
@@ -247,7 +262,7 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 	bo := bench.Options{
 		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: dir, Env: opt.Env,
 		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
-		Only: selected, FirstRun: firstRun, Base: baseSuite,
+		Only: selected, FirstRun: firstRun, Base: baseSuite, Shard: opt.Shard,
 	}
 	if baseSuite != nil {
 		base, head, err = bench.MeasureAB(ctx, bo)

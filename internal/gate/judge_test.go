@@ -1,16 +1,20 @@
 package gate
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/baseline"
+	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -61,5 +65,55 @@ func TestJudge(t *testing.T) {
 	opt.ReadBaseline = func(path string) (*baseline.Baseline, error) { return nil, bad }
 	if _, err = Judge(opt, judgeResult(0.8)); !errors.Is(err, bad) {
 		t.Errorf("with a damaged baseline: %v", err)
+	}
+}
+
+// shifted is a result of scenario json whose twelve throughput samples are 1000 + 15·i
+// minus shift.
+func shifted(shift float64) *result.Result {
+	r := judgeResult(1)
+	for i := range r.Scenarios[0].Runs {
+		r.Scenarios[0].Runs[i].Metrics["throughput"] = 1000 + 15*float64(i) - shift
+	}
+	return r
+}
+
+// When the confirmation runs cannot be made, the verdict is the first stage's with the
+// suspected metric unconfirmed: never a fresh judgement at the full α of data already looked
+// at. Here the head is 5.5 % slower at p = 0.0098: significant at the full α of 0.01 (a
+// fail), not at the first stage's 0.005.
+func TestJudgeWhenConfirmationCannotRun(t *testing.T) {
+	in := compare.Input{Base: shifted(0), Head: shifted(60), Mode: compare.ModeBaseline}
+	opt := Options{Suite: &config.Suite{Suite: "shop", Profile: config.ProfileFull, Gate: config.DefaultGate()}}
+	if v := compare.Compare(in, opt.rules()); v.Level != compare.Fail {
+		t.Fatalf("the data at the full α: %s %q, want fail (the trap this test guards)", v.Level, v.Reason)
+	}
+	busy := &lock.BusyError{Path: "/tmp/stackgate.lock", Holder: "pid 1", Waited: time.Minute}
+	crashed := &bench.Error{Scenario: "json", Run: 13, Err: errors.New("process app exited")}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want compare.Level
+	}{
+		{"the lock stays taken", busy, compare.Inconclusive},
+		{"the output directory fails", &OutputError{errors.New("disk full")}, compare.Inconclusive},
+		{"the stack fails during them", crashed, compare.Error},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			extend := func(ctx context.Context, only []string, first, runs int) error { return tt.err }
+			opt.OutDir = t.TempDir()
+			out, err := finishJudging(context.Background(), opt, &Outcome{Result: in.Head}, in, nil, extend)
+			v := out.Verdict
+			if !errors.Is(err, tt.err) {
+				t.Errorf("error %v, want %v", err, tt.err)
+			}
+			mv := v.Scenarios[0].Metrics[0]
+			if v.Level != tt.want || mv.Level != tt.want || !strings.Contains(mv.Reason, "the confirmation runs could not be made: "+tt.err.Error()) {
+				t.Errorf("verdict %s, throughput %s %q", v.Level, mv.Level, mv.Reason)
+			}
+			if v.Alpha != 0.005 || v.Confirmation != nil {
+				t.Errorf("alpha %g, confirmation %+v: want the first stage's", v.Alpha, v.Confirmation)
+			}
+		})
 	}
 }

@@ -133,7 +133,7 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 		LockPath: j.env.Getenv(lock.PathEnv),
 		Progress: j.env.Progress,
 	}
-	if p.opt.Scenarios, err = bench.ShardScenarios(j.in.Shard, suite.Scenarios); err != nil {
+	if p.opt.Scenarios, p.opt.Shard, err = bench.ShardScenarios(j.in.Shard, suite.Scenarios); err != nil {
 		return nil, &RefusedError{Err: fmt.Errorf("input %w", err)}
 	}
 	if j.plan.ab {

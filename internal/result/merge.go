@@ -4,12 +4,26 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // ErrNotMergeable reports results that cannot be combined into one.
 var ErrNotMergeable = errors.New("cannot merge")
+
+// ErrPartial reports one shard of a matrix given where a whole measurement is judged:
+// judged alone it would pass on a subset of the suite.
+var ErrPartial = errors.New("only one part of a measurement")
+
+// Whole refuses a result that is one shard of a matrix (name stands for it in the message).
+func Whole(r *Result, name string) error {
+	if r.Shard == "" {
+		return nil
+	}
+	return fmt.Errorf("%s is shard %s of a matrix, %w: merge every shard's result (stackgate merge -o merged.json …) and judge the merged one", name, r.Shard, ErrPartial)
+}
 
 // mergeMemoryTolerance is how far the memory sizes of two machines may differ for them to
 // count as identical (as compare.MemoryTolerance: kernels reserve slightly different amounts).
@@ -38,10 +52,12 @@ func MergeFiles(paths ...string) (*Result, error) {
 // which measured some of the scenarios — into one result that compares like a single
 // invocation's. It refuses, with an error wrapping ErrNotMergeable, results that could not
 // have come from one invocation: an incomplete shard, another suite, definition, revision
-// or machine (fingerprint identity: runner, CPU model, logical CPUs, memory), or a scenario
-// measured twice. Scenarios are taken round-robin from the parts in the order given, which
-// restores suite order when the parts are given in shard order (1/n, 2/n, …). A difference
-// in the machines' other settings (kernel, governor…) or in the tool becomes a warning.
+// or machine (fingerprint identity: runner, CPU model, logical CPUs, memory), a scenario
+// measured twice — and a set of shards that does not cover the suite (a shard missing or
+// given twice, shards of matrices of different sizes): judging a subset would let a failed
+// shard job pass. Scenarios come in suite order (taken round-robin from the parts in the
+// order given for results that do not list their suite's scenarios). A difference in the
+// machines' other settings (kernel, governor…) or in the tool becomes a warning.
 func Merge(parts ...Part) (*Result, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%w: no results given", ErrNotMergeable)
@@ -52,11 +68,18 @@ func Merge(parts ...Part) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := coverShards(parts); err != nil {
+		return nil, err
+	}
 	if err := disjoint(parts); err != nil {
 		return nil, err
 	}
 	merged := *first.Result
-	merged.Scenarios = interleave(parts)
+	merged.Scenarios = inSuiteOrder(interleave(parts), first.Result.AllScenarios)
+	if err := complete(&merged); err != nil {
+		return nil, err
+	}
+	merged.Shard = ""
 	merged.Warnings = nil
 	for _, p := range parts {
 		merged.Started = earliest(merged.Started, p.Result.Started)
@@ -128,6 +151,68 @@ func disjoint(parts []Part) error {
 		}
 	}
 	return nil
+}
+
+// coverShards refuses shards that are not exactly the shards 1/n … n/n of one matrix: one
+// given twice, one missing, or shards of matrices of different sizes. A single result
+// that is not a shard is a whole suite.
+func coverShards(parts []Part) error {
+	if len(parts) == 1 && parts[0].Result.Shard == "" {
+		return nil
+	}
+	owner := map[int]string{}
+	count := 0
+	for _, p := range parts {
+		var i, n int
+		if _, err := fmt.Sscanf(p.Result.Shard, "%d/%d", &i, &n); err != nil || i < 1 || i > n {
+			return fmt.Errorf("%w %s: it is not one shard of a matrix (shard %q); merge only the results of `run -shard i/n`", ErrNotMergeable, p.Name, p.Result.Shard)
+		}
+		if count != 0 && n != count {
+			return fmt.Errorf("%w %s: shard %s is of a matrix of %d, %s is of a matrix of %d; give the shards of one matrix", ErrNotMergeable, p.Name, p.Result.Shard, n, parts[0].Name, count)
+		}
+		count = n
+		if prev, ok := owner[i]; ok {
+			return fmt.Errorf("%w: shard %d/%d given twice (%s and %s); give each shard's result once", ErrNotMergeable, i, n, prev, p.Name)
+		}
+		owner[i] = p.Name
+	}
+	var missing []string
+	for i := 1; i <= count; i++ {
+		if _, ok := owner[i]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, count))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: shard %s of the matrix is missing (a shard job failed or its result was not downloaded): judging the other shards alone could pass a regression", ErrNotMergeable, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// complete refuses a merged result that lacks scenarios of its suite.
+func complete(r *Result) error {
+	var missing []string
+	for _, name := range r.AllScenarios {
+		if r.Scenario(name) == nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: scenario %s of suite %s was measured by none of the results; judging the others alone could pass a regression", ErrNotMergeable, strings.Join(missing, ", "), r.Suite)
+	}
+	return nil
+}
+
+// inSuiteOrder sorts scenarios in the order of the suite's list (unlisted ones last, as
+// they came).
+func inSuiteOrder(scenarios []Scenario, suite []string) []Scenario {
+	rank := func(s Scenario) int {
+		if i := slices.Index(suite, s.Name); i >= 0 {
+			return i
+		}
+		return len(suite)
+	}
+	slices.SortStableFunc(scenarios, func(a, b Scenario) int { return rank(a) - rank(b) })
+	return scenarios
 }
 
 // interleave takes the scenarios round-robin from the parts: the first of each part, then

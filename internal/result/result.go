@@ -28,10 +28,16 @@ type Result struct {
 	Started        time.Time         `json:"started"`
 	Finished       time.Time         `json:"finished"`
 	// Complete is false when the invocation stopped early (error or interrupt); Error says why.
-	Complete  bool       `json:"complete"`
-	Error     string     `json:"error,omitempty"`
-	Scenarios []Scenario `json:"scenarios"`
-	Warnings  []Warning  `json:"warnings,omitempty"`
+	Complete bool   `json:"complete"`
+	Error    string `json:"error,omitempty"`
+	// Shard is "i/n" when the result is one shard of a matrix (`run -shard`): it measured
+	// only that shard's scenarios. Empty for a whole suite, merged shards included.
+	Shard string `json:"shard,omitempty"`
+	// AllScenarios are the suite's scenarios, from its definition, in suite order: what a
+	// whole measurement must hold (absent in older files).
+	AllScenarios []string   `json:"all_scenarios,omitempty"`
+	Scenarios    []Scenario `json:"scenarios"`
+	Warnings     []Warning  `json:"warnings,omitempty"`
 }
 
 // Fingerprint describes the machine. The identity fields (CPU model, logical CPUs, memory,
@@ -70,10 +76,19 @@ type Run struct {
 	Seq        int                `json:"seq"`               // position in the invocation's execution order
 	Started    time.Time          `json:"started"`           // when the stack was started for this run
 	Metrics    map[string]float64 `json:"metrics"`           // metric name (package metric) → sample
+	Counts     *Counts            `json:"counts,omitempty"`  // requests and errors of both phases
 	Invalid    []string           `json:"invalid,omitempty"` // why this run cannot be trusted
 	Throughput Phase              `json:"throughput"`        // closed loop
 	Latency    Phase              `json:"latency"`           // open loop at the fixed rate
 	Logs       map[string]string  `json:"logs,omitempty"`    // process → log file, relative to the output directory
+}
+
+// Counts are the requests a run attempted over both phases and how many of them failed:
+// the error rate's numerator and denominator. The gate pools them over runs, so that
+// errors in a few runs are not hidden by a median of zero.
+type Counts struct {
+	Requests int64 `json:"requests"`
+	Errors   int64 `json:"errors"`
 }
 
 // Phase is what the load generator saw in one phase of a run.
@@ -158,6 +173,23 @@ func (s *Scenario) Samples(metric string) []float64 {
 		}
 	}
 	return out
+}
+
+// PooledCounts adds up the counts of every valid run; ok is false when a valid run has
+// none (a result or baseline written before counts were kept) or there is no valid run.
+func (s *Scenario) PooledCounts() (sum Counts, ok bool) {
+	for _, r := range s.Runs {
+		if len(r.Invalid) > 0 {
+			continue
+		}
+		if r.Counts == nil {
+			return Counts{}, false
+		}
+		sum.Requests += r.Counts.Requests
+		sum.Errors += r.Counts.Errors
+		ok = true
+	}
+	return sum, ok
 }
 
 // Metrics lists the metric names present in any run, sorted.
