@@ -20,7 +20,6 @@ import (
 
 	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/compare"
-	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/result"
 )
@@ -139,11 +138,12 @@ func (f *fakeGitHub) requests() []received {
 // does (through Options.ReadBaseline), records what it was given, writes result and
 // verdict files, and returns the verdict verdictFor makes.
 type fakeGate struct {
-	verdictFor func(base *baseline.Baseline) *compare.Verdict
+	verdictFor func(opt gate.Options, base *baseline.Baseline) *compare.Verdict
 
-	mu    sync.Mutex
-	calls []gate.Options
-	bases []*baseline.Baseline // the baseline each call read (nil: none)
+	mu     sync.Mutex
+	calls  []gate.Options
+	bases  []*baseline.Baseline // the baseline each call read (nil: none)
+	judged []*result.Result     // the base revision's results Judge was given (A/B)
 }
 
 func (g *fakeGate) Run(_ context.Context, opt gate.Options) (*gate.Outcome, error) {
@@ -159,7 +159,11 @@ func (g *fakeGate) Run(_ context.Context, opt gate.Options) (*gate.Outcome, erro
 		return &gate.Outcome{}, err
 	}
 	g.bases = append(g.bases, base)
-	out := &gate.Outcome{Verdict: g.verdictFor(base), BaselinePath: opt.BaselinePath(),
+	return g.outcome(opt, g.verdictFor(opt, base))
+}
+
+func (g *fakeGate) outcome(opt gate.Options, v *compare.Verdict) (*gate.Outcome, error) {
+	out := &gate.Outcome{Verdict: v, BaselinePath: opt.BaselinePath(),
 		ResultPath: filepath.Join(opt.OutDir, result.FileName), VerdictPath: filepath.Join(opt.OutDir, compare.VerdictFile)}
 	out.Result = testResult(opt.Suite.Suite, "head", 1)
 	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
@@ -171,8 +175,17 @@ func (g *fakeGate) Run(_ context.Context, opt gate.Options) (*gate.Outcome, erro
 	return out, result.WriteJSON(out.VerdictPath, out.Verdict)
 }
 
-func (g *fakeGate) Judge(opt gate.Options, head *result.Result) (*gate.Outcome, error) {
-	return g.Run(context.Background(), opt)
+// Judge judges a merged result: against the base revision's results when given (A/B, no
+// baseline is read), else as Run does.
+func (g *fakeGate) Judge(opt gate.Options, base, head *result.Result) (*gate.Outcome, error) {
+	if base == nil {
+		return g.Run(context.Background(), opt)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls = append(g.calls, opt)
+	g.judged = append(g.judged, base)
+	return g.outcome(opt, compare.Compare(compare.Input{Base: base, Head: head, Mode: compare.ModeAB}, fakeRules(opt)))
 }
 
 func (g *fakeGate) UpdateBaseline(context.Context, gate.Options, string) (*gate.Update, error) {
@@ -204,13 +217,29 @@ func testResult(suite, revision string, scale float64) *result.Result {
 	return r
 }
 
-// verdictAgainst judges a head result scaled by scale against base (nil: no baseline).
-func verdictAgainst(base *baseline.Baseline, scale float64) *compare.Verdict {
-	in := compare.Input{Head: testResult("shop", "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", scale), Mode: compare.ModeBaseline}
+// verdictAgainst judges, by the rules opt gives, a head result of opt's suite — the
+// scenarios of testResult it still has — scaled by scale against base (nil: no baseline).
+func verdictAgainst(opt gate.Options, base *baseline.Baseline, scale float64) *compare.Verdict {
+	head := testResult(opt.Suite.Suite, "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", scale)
+	head.AllScenarios, head.Scenarios = nil, nil
+	for _, sc := range opt.Suite.Scenarios {
+		head.AllScenarios = append(head.AllScenarios, sc.Name)
+		if s := testResult("", "", scale).Scenario(sc.Name); s != nil {
+			head.Scenarios = append(head.Scenarios, *s)
+		}
+	}
+	in := compare.Input{Head: head, Mode: compare.ModeBaseline}
 	if base != nil {
 		in.Base, in.History = base.Result(), base.CompareHistory()
 	}
-	return compare.Compare(in, compare.RulesFromConfig(config.DefaultGate()))
+	return compare.Compare(in, fakeRules(opt))
+}
+
+// fakeRules are the rules the real gate derives from opt.
+func fakeRules(opt gate.Options) compare.Rules {
+	rules := compare.RulesFromConfig(opt.Suite.Gate)
+	rules.Removed = opt.Removed
+	return rules
 }
 
 // testBaseline is the JSON of a baseline of testResult(scale).

@@ -200,13 +200,26 @@ func standardWorkspace(t *testing.T) *workspace {
 	return ws
 }
 
-func failing(b *baseline.Baseline) *compare.Verdict { return verdictAgainst(b, 0.8) }
-func passing(b *baseline.Baseline) *compare.Verdict { return verdictAgainst(b, 1) }
+func failing(opt gate.Options, b *baseline.Baseline) *compare.Verdict {
+	return verdictAgainst(opt, b, 0.8)
+}
+func passing(opt gate.Options, b *baseline.Baseline) *compare.Verdict {
+	return verdictAgainst(opt, b, 1)
+}
+
+// warning is 3 % slower: beyond the warn tolerance (2 %), within the fail tolerance (5 %).
+func warning(opt gate.Options, b *baseline.Baseline) *compare.Verdict {
+	return verdictAgainst(opt, b, 0.97)
+}
 
 const (
-	emptyList    = `[]`
-	noCheckRuns  = `{"total_count":0,"check_runs":[]}`
-	checkRunsURL = "/commits/" + prHeadSHA + "/check-runs?check_name=stackgate%3A+shop"
+	// byBot is the author of the comments the workflow's GITHUB_TOKEN writes.
+	byBot = `"user":{"login":"github-actions[bot]","type":"Bot"}`
+	// integrationForbidden is GitHub's answer to GET /user with an installation token.
+	integrationForbidden = `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user","status":"403"}`
+	emptyList            = `[]`
+	noCheckRuns          = `{"total_count":0,"check_runs":[]}`
+	checkRunsURL         = "/commits/" + prHeadSHA + "/check-runs?check_name=stackgate%3A+shop"
 )
 
 // The first run on a pull request creates the sticky comment and the check run; the next
@@ -266,7 +279,8 @@ func TestActionCommentsThenEdits(t *testing.T) {
 	a.checkNoToken(gh, stdout, stderr)
 
 	// The next push: the same comment and check run are edited.
-	gh.on("GET "+prRepo+"/issues/2/comments?per_page=100", 200, `[{"id":9,"body":"LGTM"},{"id":11,"body":"<!-- stackgate:shop -->\nold"}]`)
+	gh.on("GET "+prRepo+"/issues/2/comments?per_page=100", 200, `[{"id":9,"body":"LGTM"},{"id":11,"body":"<!-- stackgate:shop -->\nold",`+byBot+`}]`)
+	gh.on("GET /user", 403, integrationForbidden)
 	gh.on("PATCH "+prRepo+"/issues/comments/11", 200, `{"id":11,"html_url":"`+commentURL+`"}`)
 	gh.on("GET "+prRepo+checkRunsURL, 200, `{"total_count":1,"check_runs":[{"id":5}]}`)
 	gh.on("PATCH "+prRepo+"/check-runs/5", 200, `{"id":5}`)
@@ -281,13 +295,14 @@ func TestActionCommentsThenEdits(t *testing.T) {
 		"GET ~/commits/"+prHeadSHA+"/check-runs?check_name=stackgate%3A+shop",
 		"POST ~/check-runs",
 		"GET ~/issues/2/comments?per_page=100",
+		"GET /user",
 		"PATCH ~/issues/comments/11",
 		"GET ~/commits/"+prHeadSHA+"/check-runs?check_name=stackgate%3A+shop",
 		"PATCH ~/check-runs/5")
-	if body := jsonBody(t, reqs[5])["body"].(string); body != comment {
+	if body := jsonBody(t, reqs[6])["body"].(string); body != comment {
 		t.Errorf("edited comment differs from the first:\n%s", body)
 	}
-	if c := jsonBody(t, reqs[7]); c["conclusion"] != "failure" {
+	if c := jsonBody(t, reqs[8]); c["conclusion"] != "failure" {
 		t.Errorf("updated check run: %v", c)
 	}
 	a.checkNoToken(gh, stdout, stderr)
@@ -302,7 +317,8 @@ func TestActionFindsCommentOnLaterPage(t *testing.T) {
 	gh := newFakeGitHub(t, "")
 	gh.on("GET "+prRepo+"/issues/2/comments?per_page=100", 200, `[{"id":3,"body":"first"}]`,
 		"Link", `<{api}`+prRepo+`/issues/2/comments?page=2&per_page=100>; rel="next", <{api}`+prRepo+`/issues/2/comments?page=2&per_page=100>; rel="last"`)
-	gh.on("GET "+prRepo+"/issues/2/comments?page=2&per_page=100", 200, `[{"id":77,"body":"<!-- stackgate:shop -->\nold"}]`)
+	gh.on("GET "+prRepo+"/issues/2/comments?page=2&per_page=100", 200, `[{"id":77,"body":"<!-- stackgate:shop -->\nold",`+byBot+`}]`)
+	gh.on("GET /user", 403, integrationForbidden)
 	gh.on("PATCH "+prRepo+"/issues/comments/77", 200, `{"id":77,"html_url":"https://github.com/Codertocat/Hello-World/pull/2#issuecomment-77"}`)
 	gh.on("GET "+prRepo+checkRunsURL, 200, noCheckRuns)
 	gh.on("POST "+prRepo+"/check-runs", 201, `{"id":5}`)
@@ -315,10 +331,11 @@ func TestActionFindsCommentOnLaterPage(t *testing.T) {
 	reqs := checkRequests(t, gh,
 		"GET ~/issues/2/comments?per_page=100",
 		"GET ~/issues/2/comments?page=2&per_page=100",
+		"GET /user",
 		"PATCH ~/issues/comments/77",
 		"GET ~/commits/"+prHeadSHA+"/check-runs?check_name=stackgate%3A+shop",
 		"POST ~/check-runs")
-	if c := jsonBody(t, reqs[4]); c["conclusion"] != "success" {
+	if c := jsonBody(t, reqs[5]); c["conclusion"] != "success" {
 		t.Errorf("check run of a pass: %v", c)
 	}
 	if out := a.outputs(); out["verdict"] != "pass" || !strings.HasSuffix(out["comment-url"], "-77") {
@@ -494,8 +511,11 @@ func TestActionABMeasuresTheBaseCommit(t *testing.T) {
 	if code, stdout, stderr := a.run(); code != ExitRegression {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if len(g.calls) != 1 || g.calls[0].Against != ws.base || g.calls[0].ReadBaseline != nil {
+	if len(g.calls) != 1 || g.calls[0].Against != ws.base {
 		t.Fatalf("the gate was not asked to measure the base commit: %+v", g.calls)
+	}
+	if len(g.bases) != 1 || g.bases[0] == nil || g.bases[0].Scenarios[0].Metrics["throughput"].Median < 1000 {
+		t.Errorf("a baseline, if read at all, must be the base commit's: %+v", g.bases)
 	}
 	checkRequests(t, gh,
 		"GET ~/issues/2/comments?per_page=100",
@@ -648,7 +668,7 @@ func TestActionJudgesMergedShards(t *testing.T) {
 	full := testResult("shop", "0a1b2c3d", 1)
 	for i, sc := range full.Scenarios {
 		part := *full
-		part.Scenarios = []result.Scenario{sc}
+		part.Scenarios, part.Shard = []result.Scenario{sc}, fmt.Sprintf("%d/2", i+1)
 		if err := result.Write(filepath.Join(shards, fmt.Sprintf("result-%d.json", i+1)), &part); err != nil {
 			t.Fatal(err)
 		}

@@ -77,6 +77,12 @@ type Verdict struct {
 	Warnings      []string `json:"warnings,omitempty"`
 }
 
+// NotMeasured is the verdict of a suite that could not be measured as a whole (the
+// shards of a matrix that do not cover it), with why.
+func NotMeasured(suite, reason string) *Verdict {
+	return &Verdict{Schema: VerdictSchema, Suite: suite, Mode: ModeNone, Level: Error, Reason: reason, Scenarios: []ScenarioVerdict{}}
+}
+
 // Side identifies one side of the comparison.
 type Side struct {
 	Revision       string    `json:"revision,omitempty"`

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/baseline"
@@ -73,26 +72,37 @@ func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outc
 }
 
 // Judge compares head, a result measured earlier (e.g. merged from the shards of a matrix),
-// with the suite's baseline, as Run would have right after measuring it, and writes the
-// result and verdict files into opt.OutDir. Nothing is measured, so there is no
+// with base — the base revision's result measured beside it in A/B mode — or, when base is
+// nil, with the suite's stored baseline, as Run would have right after measuring, and
+// writes the result and verdict files into opt.OutDir. Nothing is measured, so there is no
 // confirmation stage.
-func Judge(opt Options, head *result.Result) (*Outcome, error) {
-	out := &Outcome{BaselinePath: opt.BaselinePath(), Result: head}
-	if err := result.Whole(head, "the result judged"); err != nil {
+func Judge(opt Options, base, head *result.Result) (*Outcome, error) {
+	out := &Outcome{Result: head}
+	if err := errors.Join(result.Whole(head, "the result judged"), wholeBase(base)); err != nil {
 		return out, err
 	}
-	base, err := opt.readBaseline(out.BaselinePath)
-	if err != nil {
-		return out, err
+	in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
+	if base == nil {
+		out.BaselinePath = opt.BaselinePath()
+		stored, err := opt.readBaseline(out.BaselinePath)
+		if err != nil {
+			return out, err
+		}
+		in = compare.Input{Base: stored.result(), Head: head, History: stored.history(), Mode: compare.ModeBaseline}
 	}
 	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 		return out, &OutputError{fmt.Errorf("creating the output directory: %w", err)}
 	}
-	out.ResultPath = filepath.Join(opt.OutDir, result.FileName)
-	if err := result.Write(out.ResultPath, head); err != nil {
-		return out, &OutputError{fmt.Errorf("saving the result: %w", err)}
+	if err := out.save(opt.OutDir, base, head); err != nil {
+		return out, err
 	}
-	in := compare.Input{Base: base.result(), Head: head, History: base.history(), Mode: "baseline"}
 	out.Verdict = compare.Compare(in, opt.rules())
 	return out, writeVerdict(out, opt.OutDir, in.Base)
+}
+
+func wholeBase(base *result.Result) error {
+	if base == nil {
+		return nil
+	}
+	return result.Whole(base, "the base revision's result")
 }

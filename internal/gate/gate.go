@@ -40,7 +40,10 @@ type Options struct {
 	// AllowDefinitionChange and AllowOtherMachine compare anyway, with a warning.
 	AllowDefinitionChange bool
 	AllowOtherMachine     bool
-	Progress              func(bench.Event)
+	// Removed judges a baseline scenario the head did not measure (inconclusive when
+	// zero; the GitHub Action fails it on pull requests).
+	Removed  compare.Removed
+	Progress func(bench.Event)
 	// Scenarios limits the invocation to these scenarios (nil: all): shard Shard ("i/n")
 	// of a matrix.
 	Scenarios []string
@@ -226,6 +229,7 @@ func (opt Options) rules() compare.Rules {
 	rules := compare.RulesFromConfig(opt.Suite.Gate)
 	rules.AllowDefinitionChange = opt.AllowDefinitionChange
 	rules.AllowOtherMachine = opt.AllowOtherMachine
+	rules.Removed = opt.Removed
 	return rules
 }
 

@@ -43,7 +43,7 @@ func TestJudge(t *testing.T) {
 		OutDir: filepath.Join(dir, "out"), Runner: "ci",
 		ReadBaseline: func(path string) (*baseline.Baseline, error) { asked = path; return base, nil },
 	}
-	out, err := Judge(opt, judgeResult(0.8))
+	out, err := Judge(opt, nil, judgeResult(0.8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +57,13 @@ func TestJudge(t *testing.T) {
 	}
 	// No baseline (at the base commit): inconclusive, as with Run.
 	opt.ReadBaseline = func(path string) (*baseline.Baseline, error) { return nil, fs.ErrNotExist }
-	if out, err = Judge(opt, judgeResult(0.8)); err != nil || out.Verdict.Level != compare.Inconclusive {
+	if out, err = Judge(opt, nil, judgeResult(0.8)); err != nil || out.Verdict.Level != compare.Inconclusive {
 		t.Errorf("without a baseline: %v, %+v", err, out.Verdict)
 	}
 	// An unreadable baseline is an error naming it.
 	bad := &result.FileError{Path: "f95f852bd8fc:baselines/ci/shop.json", Err: errors.New("damaged")}
 	opt.ReadBaseline = func(path string) (*baseline.Baseline, error) { return nil, bad }
-	if _, err = Judge(opt, judgeResult(0.8)); !errors.Is(err, bad) {
+	if _, err = Judge(opt, nil, judgeResult(0.8)); !errors.Is(err, bad) {
 		t.Errorf("with a damaged baseline: %v", err)
 	}
 }

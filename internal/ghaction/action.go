@@ -47,7 +47,7 @@ type GitFunc func(ctx context.Context, args ...string) (string, error)
 // to exercise the GitHub side without measuring anything.
 type Gate interface {
 	Run(ctx context.Context, opt gate.Options) (*gate.Outcome, error)
-	Judge(opt gate.Options, head *result.Result) (*gate.Outcome, error)
+	Judge(opt gate.Options, base, head *result.Result) (*gate.Outcome, error)
 	UpdateBaseline(ctx context.Context, opt gate.Options, from string) (*gate.Update, error)
 }
 
@@ -58,8 +58,8 @@ func (RealGate) Run(ctx context.Context, opt gate.Options) (*gate.Outcome, error
 	return gate.Run(ctx, opt)
 }
 
-func (RealGate) Judge(opt gate.Options, head *result.Result) (*gate.Outcome, error) {
-	return gate.Judge(opt, head)
+func (RealGate) Judge(opt gate.Options, base, head *result.Result) (*gate.Outcome, error) {
+	return gate.Judge(opt, base, head)
 }
 
 func (RealGate) UpdateBaseline(ctx context.Context, opt gate.Options, from string) (*gate.Update, error) {

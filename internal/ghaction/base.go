@@ -58,30 +58,38 @@ func (b *baseCommit) read(ctx context.Context, path string) (data []byte, name s
 	return []byte(out), name, true, nil
 }
 
-// rules applies the base commit's gate rules — the [gate] table and quick.runs, which
-// decide how many runs a verdict rests on — to suite, read from the work tree, and says
-// when the pull request changes them.
-func (b *baseCommit) rules(ctx context.Context, suite *config.Suite) (note string, err error) {
+// rules applies to suite, read from the work tree, everything of the base commit's suite
+// file that decides which baseline and which rules judge the pull request — the suite's and
+// the runner's names (which name the baseline file) and the gate rules ([gate], quick.runs:
+// how many runs a verdict rests on) — and says what the pull request changes of them.
+func (b *baseCommit) rules(ctx context.Context, suite *config.Suite) (notes []string, err error) {
 	data, name, found, err := b.read(ctx, suite.File)
 	switch {
 	case errors.Is(err, errOutside):
-		return "", nil // the suite file is not in the repository: no pull request changes it
+		return nil, nil // the suite file is not in the repository: no pull request changes it
 	case err != nil:
-		return "", err
+		return nil, err
 	case !found:
 		suite.Gate, suite.Quick.Runs = config.DefaultGate(), config.DefaultQuickRuns
-		return fmt.Sprintf("The base commit has no %s: this run used the built-in gate rules.", name), nil
+		return []string{fmt.Sprintf("The base commit has no %s: this run used the built-in gate rules.", name)}, nil
 	}
 	base, err := config.Parse(name, data)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	changed := !reflect.DeepEqual(base.Gate, suite.Gate) || base.Quick.Runs != suite.Quick.Runs
+	file := filepath.Base(suite.File)
+	if base.Suite != suite.Suite {
+		notes = append(notes, fmt.Sprintf("This pull request renames the suite %q to %q in %s: this run was judged as %q, against its baseline; the new name applies once merged.", base.Suite, suite.Suite, file, base.Suite))
+	}
+	if base.Runner != suite.Runner {
+		notes = append(notes, fmt.Sprintf("This pull request changes the runner in %s (%q → %q): this run used the base commit's; the new one applies once merged.", file, base.Runner, suite.Runner))
+	}
+	if !reflect.DeepEqual(base.Gate, suite.Gate) || base.Quick.Runs != suite.Quick.Runs {
+		notes = append(notes, fmt.Sprintf("This pull request changes the gate rules in %s ([gate] or quick.runs): they apply once it is merged; this run used the base commit's.", file))
+	}
+	suite.Suite, suite.Runner = base.Suite, base.Runner
 	suite.Gate, suite.Quick.Runs = base.Gate, base.Quick.Runs
-	if changed {
-		return fmt.Sprintf("This pull request changes the gate rules in %s ([gate] or quick.runs): they apply once it is merged; this run used the base commit's.", filepath.Base(suite.File)), nil
-	}
-	return "", nil
+	return notes, nil
 }
 
 // baselineReader reads the baseline from the base commit; a baseline file outside the

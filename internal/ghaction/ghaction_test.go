@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,6 +259,49 @@ func TestRetryWait(t *testing.T) {
 	}
 }
 
+// A request that is not idempotent (POST: create a comment) is sent again only when the
+// failure proves nothing was done: not after a 502, which GitHub may send after creating
+// it, but after a refused connection or a rate limit with a hint.
+func TestRetryingPostOnlyWhenNothingWasDone(t *testing.T) {
+	var attempts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := attempts.Add(1)
+		switch {
+		case r.URL.Path == "/limited" && n == 1:
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case r.URL.Path == "/limited":
+			w.WriteHeader(http.StatusCreated)
+		default:
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close() // nothing listens there any more: the connection is refused
+	var slept []time.Duration
+	client := &http.Client{Transport: &retrying{next: http.DefaultTransport, now: time.Now, retries: 2,
+		sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}}
+	post := func(url string) (*http.Response, error) {
+		return client.Post(url, "application/json", strings.NewReader(`{"body":"x"}`))
+	}
+
+	resp, err := post(srv.URL + "/created-anyway")
+	if err != nil || resp.StatusCode != 502 || attempts.Load() != 1 || len(slept) != 0 {
+		t.Errorf("POST answered 502: %v %v after %d attempts, slept %v; want one attempt", resp, err, attempts.Load(), slept)
+	}
+	attempts.Store(0)
+	resp, err = post(srv.URL + "/limited")
+	if err != nil || resp.StatusCode != 201 || attempts.Load() != 2 || !reflect.DeepEqual(slept, []time.Duration{3 * time.Second}) {
+		t.Errorf("POST refused by a rate limit: %v %v after %d attempts, slept %v", resp, err, attempts.Load(), slept)
+	}
+	slept = nil
+	if _, err = post(closedURL); err == nil || len(slept) != 2 {
+		t.Errorf("POST to a refused connection: %v, slept %v; want two retries", err, slept)
+	}
+}
+
 // The retrying transport gives up after DefaultRetries and returns the last answer.
 func TestRetryingGivesUp(t *testing.T) {
 	var mu sync.Mutex
@@ -273,7 +317,11 @@ func TestRetryingGivesUp(t *testing.T) {
 	var slept []time.Duration
 	rt := &retrying{next: http.DefaultTransport, now: time.Now, retries: DefaultRetries,
 		sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
-	resp, err := (&http.Client{Transport: rt}).Post(srv.URL, "application/json", strings.NewReader(`{"body":"x"}`))
+	req, err := http.NewRequest(http.MethodPatch, srv.URL, strings.NewReader(`{"body":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

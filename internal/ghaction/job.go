@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/stackgate/stackgate/internal/bench"
+	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/lock"
@@ -31,9 +33,12 @@ type job struct {
 
 // prepared is a suite ready to judge or record.
 type prepared struct {
-	opt   gate.Options
-	head  *result.Result // shard results merged, judged instead of measuring (nil: measure)
-	notes []string       // shown under the verdict line
+	opt  gate.Options
+	head *result.Result // shard results merged, judged instead of measuring (nil: measure)
+	// base is, in mode ab with results, the base revision's results of the shards merged:
+	// what head is judged against.
+	base  *result.Result
+	notes []string // shown under the verdict line
 }
 
 func (p *prepared) note(n string) {
@@ -45,12 +50,15 @@ func (p *prepared) note(n string) {
 // gate judges the code: measures (or merges the shards' results) and publishes the verdict.
 func (j *job) gate(ctx context.Context) error {
 	p, err := j.prepare(ctx)
+	if errors.Is(err, result.ErrNotMergeable) {
+		return j.publishUnmeasured(ctx, p, err) // a shard job failed: fail closed, visibly
+	}
 	if err != nil {
 		return err
 	}
 	var out *gate.Outcome
 	if p.head != nil {
-		out, err = j.env.Gate.Judge(p.opt, p.head)
+		out, err = j.env.Gate.Judge(p.opt, p.base, p.head)
 	} else {
 		out, err = j.env.Gate.Run(ctx, p.opt)
 	}
@@ -65,6 +73,23 @@ func (j *job) gate(ctx context.Context) error {
 		err = errors.Join(err, perr)
 	}
 	return err
+}
+
+// publishUnmeasured publishes an error verdict when the shards' results are not one whole
+// measurement (one is missing, given twice, of another definition): the pull request shows
+// why, and the job fails with exit 3 — never a pass on the shards that are there.
+func (j *job) publishUnmeasured(ctx context.Context, p *prepared, cause error) error {
+	v := compare.NotMeasured(p.opt.Suite.Suite, cause.Error())
+	out := &gate.Outcome{Verdict: v}
+	if err := mkdirAll(j.in.OutDir); err != nil {
+		return errors.Join(cause, err)
+	}
+	out.VerdictPath = filepath.Join(j.in.OutDir, compare.VerdictFile)
+	if err := result.WriteJSON(out.VerdictPath, v); err != nil {
+		return errors.Join(cause, &gate.OutputError{Err: fmt.Errorf("saving the verdict: %w", err)})
+	}
+	j.rep.Outcome = out
+	return errors.Join(cause, j.publish(ctx, out, p.notes))
 }
 
 // record writes a new baseline into the workspace, for the workflow to commit.
@@ -101,7 +126,9 @@ func (j *job) record(ctx context.Context) error {
 }
 
 // prepare reads the suite, applies the base commit's gate rules and baseline on pull
-// requests and merge groups, and selects the shard or merges the shards' results.
+// requests and merge groups, and selects the shard or merges the shards' results. When the
+// shards' results are not one whole measurement, it returns the suite with the error (the
+// job publishes that as an error verdict).
 func (j *job) prepare(ctx context.Context) (*prepared, error) {
 	suite, err := config.Read(j.in.Config)
 	if err != nil {
@@ -113,41 +140,51 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 		if base, err = openBase(ctx, j.env.Git, j.plan.baseSHA); err != nil {
 			return nil, err
 		}
-		note, err := base.rules(ctx, suite)
+		notes, err := base.rules(ctx, suite)
 		if err != nil {
 			return nil, err
 		}
-		p.note(note)
+		p.notes = append(p.notes, notes...)
+	}
+	p.opt = gate.Options{
+		Suite: suite, OutDir: j.in.OutDir, Baselines: j.in.BaselineDir,
+		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
+		LockPath: j.env.Getenv(lock.PathEnv), Progress: j.env.Progress,
+	}
+	if base != nil {
+		// Pull requests and merge groups: a scenario dropped from the suite must not take its
+		// regression with it.
+		p.opt.Removed = compare.Removed{Level: compare.Fail,
+			Hint: fmt.Sprintf("record a baseline on the default branch first, or accept it with the label %q", j.in.AcceptLabel)}
 	}
 	if j.in.Results != "" {
-		if p.head, err = mergeResults(j.in.Results); err != nil {
-			return nil, err
+		if p.head, p.base, err = mergeResults(j.in.Results, j.plan.ab); err != nil {
+			return p, err
 		}
 	}
 	if j.in.Quick || (p.head != nil && p.head.Profile == config.ProfileQuick) {
-		suite = suite.WithQuick()
+		p.opt.Suite = suite.WithQuick()
 	}
-	p.opt = gate.Options{
-		Suite: suite, OutDir: j.in.OutDir, Baselines: j.in.BaselineDir, Runner: j.runner(suite, p.head),
-		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
-		LockPath: j.env.Getenv(lock.PathEnv),
-		Progress: j.env.Progress,
-	}
+	p.opt.Runner = j.runner(p.opt.Suite, p.head)
 	if p.opt.Scenarios, p.opt.Shard, err = bench.ShardScenarios(j.in.Shard, suite.Scenarios); err != nil {
 		return nil, &RefusedError{Err: fmt.Errorf("input %w", err)}
 	}
-	if j.plan.ab {
-		p.opt.Against = j.plan.baseSHA
+	if base == nil {
 		return p, nil
 	}
-	if base != nil {
-		p.opt.ReadBaseline = base.baselineReader(ctx)
-		note, err := base.baselineNote(ctx, p.opt.BaselinePath())
-		if err != nil {
-			return nil, err
+	// The base commit decides: its baseline, never the pull request's own, whatever the mode.
+	p.opt.ReadBaseline = base.baselineReader(ctx)
+	if j.plan.ab {
+		if p.head == nil {
+			p.opt.Against = j.plan.baseSHA // measured beside the head: no stored baseline
 		}
-		p.note(note)
+		return p, nil
 	}
+	note, err := base.baselineNote(ctx, p.opt.BaselinePath())
+	if err != nil {
+		return nil, err
+	}
+	p.note(note)
 	return p, nil
 }
 
@@ -161,22 +198,37 @@ func (j *job) runner(suite *config.Suite, head *result.Result) string {
 	return firstNonEmpty(j.in.RunnerName, j.env.Getenv("STACKGATE_RUNNER"), suite.Runner, measured, hostname())
 }
 
-// mergeResults merges the result files the patterns (separated by white space) match.
-func mergeResults(patterns string) (*result.Result, error) {
+// mergeResults merges the result files the patterns (separated by white space) match, and
+// with ab the base revision's results the same shard jobs wrote beside them. Patterns that
+// match nothing mean the shards' results are missing: not one whole measurement.
+func mergeResults(patterns string, ab bool) (head, base *result.Result, err error) {
 	var paths []string
 	for _, pat := range strings.Fields(patterns) {
 		matches, err := filepath.Glob(pat)
-		if err != nil || len(matches) == 0 {
-			return nil, refusef("input results: %q matches no file (download the shards' results first)", pat)
+		if err != nil {
+			return nil, nil, refusef("input results: %q is not a file pattern: %v", pat, err)
+		}
+		if len(matches) == 0 {
+			return nil, nil, fmt.Errorf("%w: input results: %q matches no file — every shard job failed, or their results were not downloaded", result.ErrNotMergeable, pat)
 		}
 		sort.Strings(matches)
 		paths = append(paths, matches...)
 	}
-	merged, err := result.MergeFiles(paths...)
-	if errors.Is(err, result.ErrNotMergeable) {
-		return nil, &RefusedError{Err: err}
+	if head, err = result.MergeFiles(paths...); err != nil || !ab {
+		return head, nil, err
 	}
-	return merged, err
+	var bases []string
+	for _, p := range paths {
+		b := filepath.Join(filepath.Dir(p), gate.BaseResultFile)
+		if _, err := os.Stat(b); err != nil {
+			return nil, nil, fmt.Errorf("%w: mode ab with results: %s has no %s beside it, the base revision's result of its shard job (run the shard jobs in mode ab too, and upload their whole output directory)", result.ErrNotMergeable, p, gate.BaseResultFile)
+		}
+		bases = append(bases, b)
+	}
+	if base, err = result.MergeFiles(bases...); err != nil {
+		return nil, nil, fmt.Errorf("mode ab with results: the shard jobs' base revision results (%s beside each result): %w", gate.BaseResultFile, err)
+	}
+	return head, base, nil
 }
 
 func saveResult(dir string, r *result.Result) (string, error) {

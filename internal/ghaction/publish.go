@@ -68,11 +68,12 @@ func (j *job) publish(ctx context.Context, out *gate.Outcome, notes []string) er
 	return err
 }
 
-// acceptance is the accept label on a pull request whose verdict is a regression (nil
-// otherwise), with who applied it.
+// acceptance is the accept label on a pull request whose verdict is fail (nil otherwise),
+// with who applied it. Only a fail is accepted: a warn stays a warn, which fails the job
+// only when fail-on says so.
 func (j *job) acceptance(ctx context.Context, v *compare.Verdict) *Acceptance {
 	pr := j.plan.pr
-	if pr == nil || (v.Level != compare.Fail && v.Level != compare.Warn) || !hasLabel(pr, j.in.AcceptLabel) {
+	if pr == nil || v.Level != compare.Fail || !hasLabel(pr, j.in.AcceptLabel) {
 		return nil
 	}
 	acc := &Acceptance{Label: j.in.AcceptLabel}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/google/go-github/v60/github"
 )
 
 // Retries of a GitHub API request that failed on the server's side or on a rate limit.
@@ -19,6 +23,11 @@ const (
 // retrying retries requests answered with 5xx, 429, or a 403 that says a rate limit was
 // hit, with exponential back-off or the wait the server asks for. It sits below
 // go-github, whose own rate-limit bookkeeping therefore only sees the final answer.
+//
+// A request that is not idempotent (POST: create a comment, a check run) is only sent
+// again when the failure proves that nothing was done — the connection could not be made,
+// or a rate limit refused it with a hint when to come back. A 502 or a timeout may come
+// after GitHub created the comment: the caller looks again before creating another.
 type retrying struct {
 	next    http.RoundTripper
 	sleep   func(context.Context, time.Duration) error
@@ -34,6 +43,9 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.next.RoundTrip(r)
 		wait, again := retryWait(resp, err, attempt, t.now())
+		if again && !idempotent(req.Method) {
+			again = nothingDone(resp, err)
+		}
 		if !again || attempt >= t.retries || req.Context().Err() != nil {
 			return resp, err
 		}
@@ -66,6 +78,41 @@ func discard(resp *http.Response) {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 	}
+}
+
+// idempotent methods may be sent twice with the effect of once.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		return true // PATCH here edits a comment or check run to a given content
+	}
+	return false
+}
+
+// nothingDone reports a failure that proves the request had no effect: no connection was
+// made, or a rate limit refused it (429, or 403 with a rate-limit header).
+func nothingDone(resp *http.Response, err error) bool {
+	if err != nil {
+		var op *net.OpError
+		return errors.As(err, &op) && op.Op == "dial"
+	}
+	return resp.StatusCode == http.StatusTooManyRequests ||
+		resp.StatusCode == http.StatusForbidden && (resp.Header.Get("Retry-After") != "" || resp.Header.Get("X-RateLimit-Remaining") == "0")
+}
+
+// ambiguous reports a failed request that may or may not have been carried out: GitHub
+// answered with a server error, or the connection broke after the request went out.
+func ambiguous(err error) bool {
+	var e *github.ErrorResponse
+	if errors.As(err, &e) && e.Response != nil {
+		return e.Response.StatusCode >= 500
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
 }
 
 // retryWait says whether a request should be tried again, and after how long: transport
