@@ -148,6 +148,7 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 		LogPath:  filepath.Join(m.logs, "postgresql.log"),
 		Settings: m.suite.DatabaseSettings(),
 		Database: m.suite.Database.Name,
+		Env:      m.opt.Env,
 	})
 	if err != nil {
 		return fmt.Errorf("starting PostgreSQL: %w", err)

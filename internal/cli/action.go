@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/ghaction"
 	"github.com/stackgate/stackgate/internal/report"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // actionDeps are what `stackgate action` reaches the outside world through besides env;
@@ -22,11 +24,35 @@ type actionDeps struct {
 }
 
 func actionCommand(ctx context.Context, e *env, args []string) error {
-	return runAction(ctx, e, args, actionDeps{
+	return runAction(ctx, forgetCredentials(e), args, actionDeps{
 		gate: ghaction.RealGate{},
 		http: &http.Client{Timeout: ghaction.DefaultHTTPTimeout},
 		git:  ghaction.GitIn(""),
 	})
+}
+
+// forgetCredentials takes the token input and every other credential of the runner (and
+// the Action's other inputs, which stack.Credential counts among them) out of stackgate's
+// own environment once read, so that nothing it starts later can inherit them by accident;
+// the returned env still answers them. (The kernel keeps the environment stackgate was
+// started with in /proc/<pid>/environ, readable by processes of the same user: see the
+// README's security section.)
+func forgetCredentials(e *env) *env {
+	kept := map[string]string{}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); stack.Credential(name) {
+			kept[name] = e.getenv(name)
+			os.Unsetenv(name)
+		}
+	}
+	out := *e
+	out.getenv = func(k string) string {
+		if v, ok := kept[k]; ok {
+			return v
+		}
+		return e.getenv(k)
+	}
+	return &out
 }
 
 // runAction is the GitHub Action's entry point (action.yml runs `stackgate action`): its

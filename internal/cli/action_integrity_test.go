@@ -369,3 +369,22 @@ func TestActionAcceptLabelLeavesWarn(t *testing.T) {
 		})
 	}
 }
+
+// `stackgate action` drops the token and the runner's other credentials from its own
+// environment once read, and still uses the token.
+func TestActionForgetsCredentials(t *testing.T) {
+	t.Setenv(ghaction.TokenInput, testToken)
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "jwt")
+	t.Setenv("GITHUB_TOKEN", testToken)
+	t.Setenv("STACKGATE_TEST_KEEP", "kept")
+	t.Setenv("INPUT_ALLOW-FORKS", "maybe")
+	e := forgetCredentials(&env{getenv: os.Getenv})
+	for _, name := range []string{ghaction.TokenInput, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GITHUB_TOKEN"} {
+		if v, ok := os.LookupEnv(name); ok {
+			t.Errorf("%s=%q is still in stackgate's environment", name, v)
+		}
+	}
+	if e.getenv(ghaction.TokenInput) != testToken || e.getenv("INPUT_ALLOW-FORKS") != "maybe" || os.Getenv("STACKGATE_TEST_KEEP") != "kept" {
+		t.Errorf("the token input reads %q; STACKGATE_TEST_KEEP %q", e.getenv(ghaction.TokenInput), os.Getenv("STACKGATE_TEST_KEEP"))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/report"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // suiteFlags select and shape the suite; shared by run and baseline update.
@@ -64,7 +65,7 @@ func (f *suiteFlags) options(e *env) (gate.Options, error) {
 	return gate.Options{
 		Suite: suite, Runs: f.runs, OutDir: f.out, Baselines: f.baselines,
 		Runner: runnerName(e, f.runner, suite), Keep: f.keep, Seed: seed,
-		Env: os.Environ(), Tool: "stackgate " + Version, LockTimeout: lockWait,
+		Env: stack.Environ(os.Environ()), Tool: "stackgate " + Version, LockTimeout: lockWait,
 		LockPath: e.getenv(lock.PathEnv),
 		Waiting: func(holder string) {
 			fmt.Fprintf(e.stderr, "waiting for another stackgate invocation to finish measuring on this machine (%s)…\n", holder)

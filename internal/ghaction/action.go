@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/bench"
@@ -178,18 +177,6 @@ func (r *Report) outputs() map[string]string {
 		out[OutputBaseline] = u.Path
 		if u.Outcome != nil {
 			out[OutputResult] = u.Outcome.ResultPath
-		}
-	}
-	return out
-}
-
-// stackEnviron is the environment the stack's processes start from: the runner's, without
-// the Action's inputs (the token among them).
-func stackEnviron(environ []string) []string {
-	var out []string
-	for _, kv := range environ {
-		if !strings.HasPrefix(kv, "INPUT_") && !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
-			out = append(out, kv)
 		}
 	}
 	return out

@@ -212,14 +212,6 @@ type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("closed") }
 
-// The stack's processes never get the Action's inputs (the token) in their environment.
-func TestStackEnviron(t *testing.T) {
-	got := stackEnviron([]string{"PATH=/bin", "INPUT_GITHUB-TOKEN=secret", "GITHUB_TOKEN=secret", "INPUT_CONFIG=x", "HOME=/root"})
-	if want := []string{"PATH=/bin", "HOME=/root"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("stackEnviron = %v, want %v", got, want)
-	}
-}
-
 func TestRetryWait(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	resp := func(status int, header ...string) *http.Response {

@@ -43,6 +43,9 @@ type Inputs struct {
 	OutDir      string // output directory
 }
 
+// TokenInput is the environment variable of the github-token input.
+const TokenInput = "INPUT_GITHUB-TOKEN"
+
 // inputNames are the inputs the Action reads, as action.yml names them.
 var inputNames = []string{
 	"config", "mode", "baseline-dir", "github-token", "comment", "fail-on", "allow-forks",

@@ -16,6 +16,7 @@ import (
 	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/report"
 	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // job is one invocation's work once the plan is known.
@@ -148,7 +149,7 @@ func (j *job) prepare(ctx context.Context) (*prepared, error) {
 	}
 	p.opt = gate.Options{
 		Suite: suite, OutDir: j.in.OutDir, Baselines: j.in.BaselineDir,
-		Seed: uint64(j.env.Now().UnixNano()), Env: stackEnviron(j.env.Environ), Tool: j.env.Tool,
+		Seed: uint64(j.env.Now().UnixNano()), Env: stack.Environ(j.env.Environ), Tool: j.env.Tool,
 		LockPath: j.env.Getenv(lock.PathEnv), Progress: j.env.Progress,
 	}
 	if base != nil {

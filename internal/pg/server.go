@@ -45,6 +45,9 @@ type Options struct {
 	Settings map[string]string // postgresql.conf settings (the caller's tuned values); port/listen/socket are ours
 	User     string            // OS user for initdb/postgres; "" = current user, or "postgres" when running as root
 	Database string            // database the stack will use (created empty after start); "" = none
+	// Env is the environment initdb, postgres and psql start from (stack.Environ: without
+	// credentials, since setup SQL can run programs); nil is an empty environment.
+	Env []string
 }
 
 func (opt Options) validate() error {
@@ -128,7 +131,7 @@ func (s *Server) initdb(ctx context.Context) error {
 		argv = append(argv, "--no-instructions")
 	}
 	return stack.Run(ctx, stack.Process{
-		Name: "initdb", Argv: argv, Env: serverEnv(), Dir: s.layout.base,
+		Name: "initdb", Argv: argv, Env: s.serverEnv(), Dir: s.layout.base,
 		User: s.runAs.name, LogPath: s.opt.LogPath,
 	})
 }
@@ -171,7 +174,7 @@ func (s *Server) startServer(ctx context.Context) error {
 		argv = append(argv, "-c", "shared_preload_libraries="+libs)
 	}
 	procs, err := stack.Start(ctx, []stack.Process{{
-		Name: "postgres", Argv: argv, Env: serverEnv(), Dir: s.layout.base, User: s.runAs.name,
+		Name: "postgres", Argv: argv, Env: s.serverEnv(), Dir: s.layout.base, User: s.runAs.name,
 		LogPath: s.opt.LogPath, StopSignal: syscall.SIGINT, Grace: DefaultStopGrace,
 	}})
 	if err != nil {
@@ -230,11 +233,12 @@ func (s *Server) ping(ctx context.Context) error {
 
 func (s *Server) bin(name string) string { return filepath.Join(s.opt.Binaries.Dir, name) }
 
-// serverEnv is stackgate's environment without PG* variables, which would otherwise steer
-// initdb, postgres and psql (PGDATA, PGPORT, PGOPTIONS...).
-func serverEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
+// serverEnv is the environment of initdb, postgres and psql: the one given, without PG*
+// variables, which would otherwise steer them (PGDATA, PGPORT, PGOPTIONS...). Never nil,
+// so that the processes never inherit stackgate's own environment.
+func (s *Server) serverEnv() []string {
+	env := []string{}
+	for _, kv := range s.opt.Env {
 		if !strings.HasPrefix(kv, "PG") {
 			env = append(env, kv)
 		}

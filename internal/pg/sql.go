@@ -56,7 +56,7 @@ func (s *Server) RunSQLFile(ctx context.Context, database, path string) error {
 	offset := fileSize(s.opt.LogPath)
 	err = stack.Run(ctx, stack.Process{
 		Name: "psql", Argv: []string{psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.URL(database), "-f", path},
-		Env: serverEnv(), LogPath: s.opt.LogPath,
+		Env: s.serverEnv(), LogPath: s.opt.LogPath,
 	})
 	if err == nil {
 		return nil

@@ -33,7 +33,7 @@ func Start(t testing.TB, database string) *pg.Server {
 	logPath := filepath.Join(dir, "postgres.log")
 	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
 	defer cancel()
-	srv, err := pg.Start(ctx, pg.Options{Binaries: bins, Dir: dir, LogPath: logPath, Settings: testSettings, Database: database})
+	srv, err := pg.Start(ctx, pg.Options{Binaries: bins, Dir: dir, LogPath: logPath, Settings: testSettings, Database: database, Env: os.Environ()})
 	if err != nil {
 		t.Fatalf("starting PostgreSQL: %v", err)
 	}
