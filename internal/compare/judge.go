@@ -48,18 +48,30 @@ func (f *finding) test() {
 		}
 		return
 	}
-	worse, better := stats.LocationGreater, stats.LocationLess // lower is better: head greater is worse
+	f.mv.P, _ = uTest(f.head, f.base, f.worseHypothesis())
+	if f.mv.Better != BetterInfo && worseBy(f.mv) < 0 {
+		f.pImproved, _ = uTest(f.head, f.base, f.betterHypothesis())
+	}
+}
+
+// worseHypothesis is the alternative "head is worse" of the metric's direction (info
+// metrics have none: their test is two-sided).
+func (f *finding) worseHypothesis() stats.LocationHypothesis {
 	switch f.mv.Better {
 	case BetterHigher:
-		worse, better = better, worse
+		return stats.LocationLess
 	case BetterInfo:
-		f.mv.P, _ = uTest(f.head, f.base, stats.LocationDiffers)
-		return
+		return stats.LocationDiffers
 	}
-	f.mv.P, _ = uTest(f.head, f.base, worse)
-	if worseBy(f.mv) < 0 {
-		f.pImproved, _ = uTest(f.head, f.base, better)
+	return stats.LocationGreater // lower is better: head greater is worse
+}
+
+// betterHypothesis is the alternative "head is better".
+func (f *finding) betterHypothesis() stats.LocationHypothesis {
+	if f.mv.Better == BetterHigher {
+		return stats.LocationGreater
 	}
+	return stats.LocationLess
 }
 
 func allEqual(a, b []float64) bool {

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
+)
+
+// invocation is one `stackgate run -against` of the harness and what it saw.
+type invocation struct {
+	N       int     `json:"n"`
+	Cost    int     `json:"cost_us"`
+	Dir     string  `json:"dir"`
+	Exit    int     `json:"exit"`
+	Seconds float64 `json:"seconds"`
+	// Measuring is the time from the first run to the last, confirmation included.
+	Measuring float64 `json:"measuring_seconds"`
+	Level     string  `json:"level"`   // the verdict's
+	Flagged   bool    `json:"flagged"` // a gated metric is warn or fail
+	Runs      int     `json:"runs"`    // head runs of the scenario the verdict rests on
+	// Change and P are the verdict's for throughput (head's median against base's).
+	Change float64 `json:"throughput_change"`
+	P      float64 `json:"throughput_p"`
+	// Pairs are log(head/base) of the runs measured one after the other (ABBA), per metric.
+	Pairs map[string][]float64 `json:"pairs"`
+	// Head and Base are the samples of each side, per metric.
+	Head map[string][]float64 `json:"head"`
+	Base map[string][]float64 `json:"base"`
+	Err  string               `json:"error,omitempty"`
+}
+
+// pairedMetrics are the metrics whose pairs are kept.
+var pairedMetrics = []string{metric.Throughput, metric.CPUPerRequest, metric.P99}
+
+// analyze reads what the invocation wrote: the verdict, and both sides' results.
+func (inv *invocation) analyze(scenario string) {
+	var v compare.Verdict
+	if err := readJSON(filepath.Join(inv.Dir, compare.VerdictFile), &v); err != nil {
+		inv.Err = err.Error()
+		return
+	}
+	inv.Level = string(v.Level)
+	for _, sc := range v.Scenarios {
+		for _, m := range sc.Metrics {
+			if m.Gated && (m.Level == compare.Warn || m.Level == compare.Fail) {
+				inv.Flagged = true
+			}
+			if sc.Name == scenario && m.Metric == metric.Throughput {
+				inv.Change, inv.P, inv.Runs = m.Change, m.P, m.Head.N
+			}
+		}
+	}
+	head, err1 := result.Read(filepath.Join(inv.Dir, result.FileName))
+	base, err2 := result.Read(filepath.Join(inv.Dir, gate.BaseResultFile))
+	if err1 != nil || err2 != nil {
+		inv.Err = fmt.Sprint(err1, err2)
+		return
+	}
+	inv.Measuring = head.Finished.Sub(head.Started).Seconds()
+	inv.Pairs, inv.Head, inv.Base = map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	h, b := head.Scenario(scenario), base.Scenario(scenario)
+	if h == nil || b == nil {
+		inv.Err = "scenario " + scenario + " missing"
+		return
+	}
+	for _, name := range pairedMetrics {
+		inv.Head[name], inv.Base[name] = h.Samples(name), b.Samples(name)
+		inv.Pairs[name] = logRatios(h, b, name)
+	}
+}
+
+// logRatios pairs the valid runs of h and b with the same run number.
+func logRatios(h, b *result.Scenario, name string) []float64 {
+	base := map[int]float64{}
+	for _, r := range b.Runs {
+		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
+			base[r.Run] = v
+		}
+	}
+	var out []float64
+	for _, r := range h.Runs {
+		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
+			if bv, ok := base[r.Run]; ok {
+				out = append(out, math.Log(v/bv))
+			}
+		}
+	}
+	return out
+}
+
+func (inv invocation) line() string {
+	if inv.Err != "" {
+		return fmt.Sprintf("cost %3d µs: exit %d, %s", inv.Cost, inv.Exit, inv.Err)
+	}
+	return fmt.Sprintf("cost %3d µs: %-12s throughput %+6.1f %% (p=%.2g), paired median %+6.1f %%, cpu/req paired %+6.1f %%, %d runs, %.0f s",
+		inv.Cost, inv.Level, 100*inv.Change, inv.P, 100*medianChange(inv.Pairs[metric.Throughput]),
+		100*medianChange(inv.Pairs[metric.CPUPerRequest]), inv.Runs, inv.Seconds)
+}
+
+// medianChange is the relative change of the median log ratio.
+func medianChange(logs []float64) float64 {
+	if len(logs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(logs)
+	sort.Float64s(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return math.Exp(m) - 1
+}
+
+// design is one way of judging the same runs: does it flag a regression?
+type design struct {
+	name string
+	flag func(inv invocation) bool
+}
+
+// designs judge the throughput of the scenario (CPU per request for the last) at the
+// per-metric level a single regression faces among the scenario's 3 gated metrics at the
+// gate's α (0.01/3, no confirmation stage), with a warn tolerance.
+func designs() []design {
+	const level = 0.01 / 3
+	var out []design
+	out = append(out, design{"stackgate as configured (verdict: any gated warn/fail)", func(inv invocation) bool { return inv.Flagged }})
+	for _, tol := range []float64{0.005, 0.01, 0.02} {
+		out = append(out,
+			design{fmt.Sprintf("unpaired Mann-Whitney, throughput, warn %.1f %%", 100*tol), func(inv invocation) bool {
+				h, b := inv.Head[metric.Throughput], inv.Base[metric.Throughput]
+				return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterHigher) <= level && -relMedian(h, b) > tol
+			}},
+			design{fmt.Sprintf("paired signed-rank, throughput, warn %.1f %%", 100*tol), func(inv invocation) bool {
+				d := inv.Pairs[metric.Throughput]
+				return compare.SignedRankP(d, compare.BetterHigher) <= level && -medianChange(d) > tol
+			}},
+			design{fmt.Sprintf("paired signed-rank, cpu_per_req, warn %.1f %%", 100*tol), func(inv invocation) bool {
+				d := inv.Pairs[metric.CPUPerRequest]
+				return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > tol
+			}})
+	}
+	return out
+}
+
+// relMedian is head's median against base's, relative.
+func relMedian(h, b []float64) float64 {
+	return compare.Summarize(h).Median/compare.Summarize(b).Median - 1
+}
+
+// printTable prints, per design and cost, the share of invocations flagged, and per cost
+// the measured effect and time.
+func printTable(out io.Writer, c config, all []invocation) {
+	byCost := map[int][]invocation{}
+	for _, inv := range all {
+		if inv.Err == "" {
+			byCost[inv.Cost] = append(byCost[inv.Cost], inv)
+		}
+	}
+	costs := mapsKeys(byCost)
+	sort.Ints(costs)
+	fmt.Fprintf(out, "%-58s", "flagged (warn or fail) in")
+	for _, cost := range costs {
+		label := fmt.Sprintf("+%d µs", cost)
+		if cost == 0 {
+			label = "A/A"
+		}
+		fmt.Fprintf(out, "  %10s", label)
+	}
+	fmt.Fprintln(out)
+	for _, d := range designs() {
+		fmt.Fprintf(out, "%-58s", d.name)
+		for _, cost := range costs {
+			n := 0
+			for _, inv := range byCost[cost] {
+				if d.flag(inv) {
+					n++
+				}
+			}
+			fmt.Fprintf(out, "  %4d/%-2d%3s", n, len(byCost[cost]), "")
+		}
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintf(out, "%-58s", "effect: median of paired throughput changes")
+	for _, cost := range costs {
+		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.Throughput))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%-58s", "effect: median of paired cpu_per_req changes")
+	for _, cost := range costs {
+		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.CPUPerRequest))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%-58s", "spread of paired throughput changes (IQR)")
+	for _, cost := range costs {
+		fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.Throughput))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%-58s", "seconds per invocation (median; measuring)")
+	for _, cost := range costs {
+		var total, measuring []float64
+		for _, inv := range byCost[cost] {
+			total, measuring = append(total, inv.Seconds), append(measuring, inv.Measuring)
+		}
+		fmt.Fprintf(out, "  %4.0f (%3.0f)", compare.Summarize(total).Median, compare.Summarize(measuring).Median)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "\n(designs after the first re-judge the same runs; level %.4f = α 0.01 over 3 gated metrics; %s)\n", 0.01/3, strings.Join(c.extra, " "))
+}
+
+func pooledMedian(invs []invocation, name string) float64 {
+	var all []float64
+	for _, inv := range invs {
+		all = append(all, inv.Pairs[name]...)
+	}
+	return medianChange(all)
+}
+
+func pooledIQR(invs []invocation, name string) float64 {
+	var all []float64
+	for _, inv := range invs {
+		all = append(all, inv.Pairs[name]...)
+	}
+	if len(all) < 4 {
+		return math.NaN()
+	}
+	sort.Float64s(all)
+	return math.Exp(all[3*len(all)/4]) - math.Exp(all[len(all)/4])
+}
+
+func mapsKeys(m map[int][]invocation) []int {
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}

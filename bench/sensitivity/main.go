@@ -1,0 +1,198 @@
+// Command sensitivity measures what the gate can see on this machine: it makes a throwaway
+// git repository holding a stack whose revisions differ only by a known cost per request,
+// runs K invocations of `stackgate run -against` for each cost (0: an A/A, unchanged code),
+// in shuffled order, and prints per cost the share of invocations that flagged a
+// regression (warn or fail), the false alarms of the A/A, the measured change and the time
+// per invocation. It also re-judges the same runs with alternative analyses (see
+// analyses), so one set of measurements compares the designs.
+//
+//	go run ./bench/sensitivity -stack refstack -costs 0,1,2,4 -k 5
+//
+// The stacks: refstack (the reference stack's /db; the cost is REFSTACK_CPU_US, read from
+// a file of each revision's own tree, so A/B mode sees a code change) and flask (the Flask
+// example's /db; the cost is CPU burnt in a WSGI middleware, read the same way). It needs
+// PostgreSQL's server binaries, and Debian's Flask and Gunicorn for the flask stack.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type config struct {
+	stack    string
+	scenario string
+	costs    []int // µs of CPU per request added by the head revision
+	k        int
+	runs     int
+	extra    []string
+	out      string
+	seed     uint64
+	keep     bool
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sensitivity:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	c, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "sensitivity-")
+	if err != nil {
+		return err
+	}
+	if !c.keep {
+		defer os.RemoveAll(work)
+	}
+	bin := filepath.Join(work, "stackgate")
+	if err := command(ctx, "", nil, "go", "build", "-o", bin, "./cmd/stackgate"); err != nil {
+		return fmt.Errorf("building stackgate: %w", err)
+	}
+	repo, err := makeRepository(ctx, c, filepath.Join(work, "repo"))
+	if err != nil {
+		return fmt.Errorf("making the throwaway repository: %w", err)
+	}
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return err
+	}
+	plan := shuffled(c)
+	fmt.Fprintf(out, "stack %s, scenario %s, costs %v µs, %d invocations each (%d in all), in shuffled order; results in %s\n",
+		c.stack, c.scenario, c.costs, c.k, len(plan), c.out)
+	var all []invocation
+	for i, cost := range plan {
+		inv, err := invoke(ctx, c, bin, repo, cost, i+1)
+		if err != nil {
+			return err
+		}
+		all = append(all, inv)
+		fmt.Fprintf(out, "  %3d/%d  %s\n", i+1, len(plan), inv.line())
+		if err := appendJSON(filepath.Join(c.out, "invocations.jsonl"), inv); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out)
+	printTable(out, c, all)
+	return nil
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	var costs, extra string
+	fs := flag.NewFlagSet("sensitivity", flag.ContinueOnError)
+	fs.StringVar(&c.stack, "stack", "refstack", "the stack: refstack or flask")
+	fs.StringVar(&c.scenario, "scenario", "db", "the scenario measured")
+	fs.StringVar(&costs, "costs", "0,1,2,4", "µs of CPU per request the head adds, comma-separated (0: A/A)")
+	fs.IntVar(&c.k, "k", 5, "invocations per cost")
+	fs.IntVar(&c.runs, "runs", 0, "runs per side of each invocation (0: the suite's gate.runs)")
+	fs.StringVar(&extra, "args", "", "more flags for stackgate run, space-separated")
+	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
+	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
+	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	for _, f := range strings.Split(costs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("-costs %q: want µs as whole numbers ≥ 0", costs)
+		}
+		c.costs = append(c.costs, n)
+	}
+	if c.stack != "refstack" && c.stack != "flask" {
+		return c, fmt.Errorf("-stack %q: refstack or flask", c.stack)
+	}
+	c.extra = strings.Fields(extra)
+	var err error
+	if c.out, err = filepath.Abs(c.out); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// shuffled is every cost k times, in an order that does not let a drift of the machine
+// line up with one cost.
+func shuffled(c config) []int {
+	var plan []int
+	for range c.k {
+		plan = append(plan, c.costs...)
+	}
+	rng := rand.New(rand.NewPCG(c.seed, 1))
+	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
+	return plan
+}
+
+// invoke checks out the revision with the given cost and runs stackgate against the base
+// revision (cost 0) in A/B mode.
+func invoke(ctx context.Context, c config, bin, repo string, cost, n int) (invocation, error) {
+	inv := invocation{N: n, Cost: cost, Dir: filepath.Join(c.out, fmt.Sprintf("inv-%03d-cost-%d", n, cost))}
+	if err := command(ctx, repo, nil, "git", "checkout", "-q", revision(cost)); err != nil {
+		return inv, err
+	}
+	args := []string{"run", "-config", filepath.Join(repo, "stackgate.toml"), "-against", revision(0),
+		"-out", inv.Dir, "-runner", "sensitivity", "-lock-timeout", "2h"}
+	if c.runs > 0 {
+		args = append(args, "-runs", strconv.Itoa(c.runs))
+	}
+	args = append(args, c.extra...)
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = repo
+	log, err := os.Create(inv.Dir + ".log")
+	if err != nil {
+		return inv, err
+	}
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	err = cmd.Run()
+	inv.Seconds = time.Since(start).Seconds()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		inv.Exit = exit.ExitCode()
+	case err != nil:
+		return inv, err
+	}
+	inv.analyze(c.scenario)
+	return inv, nil
+}
+
+// revision names the commit of a cost.
+func revision(cost int) string { return fmt.Sprintf("cost-%d", cost) }
+
+func command(ctx context.Context, dir string, env []string, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func appendJSON(path string, v any) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return json.NewEncoder(f).Encode(v)
+}
