@@ -42,6 +42,7 @@ type Baseline struct {
 	Definition     map[string]string  `json:"definition"`
 	Fingerprint    result.Fingerprint `json:"fingerprint"`
 	Git            result.Git         `json:"git"`
+	Environment    map[string]string  `json:"environment,omitempty"` // see result.Result
 	Started        time.Time          `json:"started"`
 	Scenarios      []Scenario         `json:"scenarios"`
 	// History holds earlier baselines of this file, oldest first.
@@ -143,7 +144,7 @@ func FromResult(r *result.Result, recorded time.Time, rawName string) (*Baseline
 	b := &Baseline{
 		Schema: Schema, Suite: r.Suite, Recorded: recorded.UTC(), Raw: rawName, Tool: r.Tool,
 		Profile: r.Profile, DefinitionHash: r.DefinitionHash, Definition: r.Definition,
-		Fingerprint: r.Fingerprint, Git: r.Git, Started: r.Started, Warnings: r.Warnings,
+		Fingerprint: r.Fingerprint, Git: r.Git, Environment: r.Environment, Started: r.Started, Warnings: r.Warnings,
 	}
 	for _, sc := range r.Scenarios {
 		bs := Scenario{Name: sc.Name, Runs: len(sc.Samples(metric.Throughput)), Metrics: map[string]Metric{}}
@@ -180,7 +181,7 @@ func (b *Baseline) Result() *result.Result {
 	r := &result.Result{
 		Schema: result.Schema, Tool: b.Tool, Suite: b.Suite, Profile: b.Profile,
 		DefinitionHash: b.DefinitionHash, Definition: b.Definition, Fingerprint: b.Fingerprint,
-		Git: b.Git, Started: b.Started, Complete: true, Warnings: b.Warnings,
+		Git: b.Git, Environment: b.Environment, Started: b.Started, Complete: true, Warnings: b.Warnings,
 	}
 	for _, sc := range b.Scenarios {
 		rs := result.Scenario{Name: sc.Name}

@@ -93,10 +93,11 @@ func TestResultRoundTrip(t *testing.T) {
 	}
 }
 
-// Each run's request and error counts go into the baseline, readably, and come back out:
-// the gate pools them to judge the error rate.
-func TestCountsRoundTrip(t *testing.T) {
+// Each run's request and error counts go into the baseline, readably, and come back out
+// (the gate pools them to judge the error rate), and so does the recorded environment.
+func TestCountsAndEnvironmentRoundTrip(t *testing.T) {
 	r := sample(100, 110, 90)
+	r.Environment = map[string]string{"GOGC": "50"}
 	for i := range r.Scenarios[0].Runs {
 		r.Scenarios[0].Runs[i].Counts = &result.Counts{Requests: int64(1000 * (i + 1)), Errors: int64(i)}
 	}
@@ -110,6 +111,9 @@ func TestCountsRoundTrip(t *testing.T) {
 	b, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b.Result().Environment["GOGC"] != "50" {
+		t.Errorf("the recorded environment was lost: %v", b.Result().Environment)
 	}
 	got, ok := b.Result().Scenario("json").PooledCounts()
 	if !ok || got != (result.Counts{Requests: 6000, Errors: 3}) {

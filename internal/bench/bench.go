@@ -19,6 +19,7 @@ import (
 	"github.com/stackgate/stackgate/internal/git"
 	"github.com/stackgate/stackgate/internal/machine"
 	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // Options of one measurement.
@@ -174,6 +175,7 @@ func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Re
 		DefinitionHash: def.Hash(),
 		Definition:     def,
 		Fingerprint:    machine.Fingerprint(os.DirFS("/"), opt.Runner),
+		Environment:    stack.Recorded(opt.Env),
 		Started:        time.Now().UTC(),
 		Shard:          opt.Shard,
 	}

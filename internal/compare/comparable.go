@@ -2,7 +2,9 @@ package compare
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +37,53 @@ func (c *comparison) checkMachine() {
 	for _, d := range settingDiffs(old, cur) {
 		c.warn("the machine changed since the baseline: %s", d)
 	}
+	c.checkEnvironment()
+}
+
+// checkEnvironment warns when the environment the stack inherited differs from the
+// baseline's: a variable such as DB_SLEEP or GOGC set on one runner and not the other
+// changes results that would otherwise look comparable. Results without a recorded
+// environment (older versions) are not compared.
+func (c *comparison) checkEnvironment() {
+	old, cur := c.in.Base.Environment, map[string]string(nil)
+	if c.in.Head != nil {
+		cur = c.in.Head.Environment
+	}
+	if old == nil || cur == nil {
+		return
+	}
+	var diffs []string
+	for _, name := range slices.Sorted(maps.Keys(old)) {
+		v, ok := cur[name]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%s removed (was %s)", name, shortValue(old[name])))
+		case v != old[name]:
+			diffs = append(diffs, fmt.Sprintf("%s %s → %s", name, shortValue(old[name]), shortValue(v)))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cur)) {
+		if _, ok := old[name]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s added (%s)", name, shortValue(cur[name])))
+		}
+	}
+	if len(diffs) > maxEnvironmentShown {
+		diffs = append(diffs[:maxEnvironmentShown], fmt.Sprintf("and %d more", len(diffs)-maxEnvironmentShown))
+	}
+	if len(diffs) > 0 {
+		c.warn("the environment the stack inherits differs from the baseline's: %s", strings.Join(diffs, "; "))
+	}
+}
+
+// maxEnvironmentShown bounds the differences of the environment one warning lists.
+const maxEnvironmentShown = 8
+
+// shortValue quotes an environment value, cut to a readable length.
+func shortValue(v string) string {
+	if r := []rune(v); len(r) > 48 {
+		v = string(r[:47]) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 func (c *comparison) headFingerprint() result.Fingerprint {

@@ -654,3 +654,25 @@ func TestChangeFromZero(t *testing.T) {
 		t.Errorf("change %v, reason %q", mv.Change, mv.Reason)
 	}
 }
+
+// A variable the stack inherits that differs from the baseline's (a stray DB_SLEEP on one
+// runner) is a warning naming it; the comparison stands.
+func TestEnvironmentDifferenceWarns(t *testing.T) {
+	base, head := newResult(scenario{"db", quiet()}), newResult(scenario{"db", quiet()})
+	base.Environment = map[string]string{"PATH": "/usr/bin", "GOGC": "100", "OLD": "x"}
+	head.Environment = map[string]string{"PATH": "/usr/bin", "GOGC": "50", "DB_SLEEP": "0.02"}
+	v := Compare(Input{Base: base, Head: head}, defaultRules())
+	const want = `the environment the stack inherits differs from the baseline's: GOGC "100" → "50"; OLD removed (was "x"); DB_SLEEP added ("0.02")`
+	if v.Level != Pass || !slices.Contains(v.Warnings, want) {
+		t.Errorf("verdict %s, warnings %q", v.Level, v.Warnings)
+	}
+	// The same environment, or one side without a record (an older file): no warning.
+	head.Environment = base.Environment
+	if v := Compare(Input{Base: base, Head: head}, defaultRules()); len(v.Warnings) != 0 {
+		t.Errorf("warnings %q", v.Warnings)
+	}
+	base.Environment = nil
+	if v := Compare(Input{Base: base, Head: head}, defaultRules()); len(v.Warnings) != 0 {
+		t.Errorf("warnings %q", v.Warnings)
+	}
+}

@@ -25,8 +25,12 @@ type Result struct {
 	Definition     map[string]string `json:"definition"`
 	Fingerprint    Fingerprint       `json:"fingerprint"`
 	Git            Git               `json:"git"`
-	Started        time.Time         `json:"started"`
-	Finished       time.Time         `json:"finished"`
+	// Environment is what the processes of the stack (and its build and setup steps)
+	// inherited from stackgate's environment that can change a measurement: names and
+	// values, secret-looking values hashed (stack.Recorded).
+	Environment map[string]string `json:"environment,omitempty"`
+	Started     time.Time         `json:"started"`
+	Finished    time.Time         `json:"finished"`
 	// Complete is false when the invocation stopped early (error or interrupt); Error says why.
 	Complete bool   `json:"complete"`
 	Error    string `json:"error,omitempty"`

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"maps"
 	"slices"
 	"testing"
 )
@@ -22,5 +23,22 @@ func TestEnviron(t *testing.T) {
 	}
 	if got := Environ(parent); !slices.Equal(got, want) {
 		t.Errorf("Environ =\n  %q\nwant\n  %q", got, want)
+	}
+}
+
+// The recorded environment keeps what can change a measurement, hides secret values and
+// leaves out credentials and what every invocation sets anew.
+func TestRecorded(t *testing.T) {
+	got := Recorded([]string{
+		"PATH=/usr/bin", "LANG=C.UTF-8", "GOGC=50", "DB_SLEEP=0.02", "API_KEY=hunter2", "DB_PASSWORD=pw",
+		"GITHUB_RUN_ID=42", "RUNNER_TEMP=/tmp/r", "PWD=/w", "SHLVL=2", "_=/usr/bin/stackgate", "STACKGATE_LOCK=/tmp/l",
+		"GITHUB_TOKEN=ghs_x", "INPUT_CONFIG=x", "EMPTY=",
+	})
+	want := map[string]string{
+		"PATH": "/usr/bin", "LANG": "C.UTF-8", "GOGC": "50", "DB_SLEEP": "0.02", "EMPTY": "",
+		"API_KEY": "sha256:f52fbd32b2b3", "DB_PASSWORD": "sha256:30c952fab122",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Recorded =\n  %v\nwant\n  %v", got, want)
 	}
 }
