@@ -27,7 +27,7 @@ type measurement struct {
 	db       *pg.Server
 	monitor  *pg.Monitor       // watches the stack's database during the phases
 	ports    map[string]int    // process name → its port for the whole invocation
-	portVars map[string]string // {addr:NAME} and {port:NAME}
+	portVars map[string]string // {addr:NAME}, {host:NAME} and {port:NAME}
 }
 
 // side is one revision of the code being measured.
@@ -110,20 +110,20 @@ func (s *side) runCommand(ctx context.Context, env []string, name string, c conf
 func (s *side) process(base []string, name string, argv []string, dir string, env map[string]string, vars map[string]string) (stack.Process, error) {
 	p := stack.Process{Name: name, LogPath: filepath.Join(s.logs, name+".log")}
 	for _, a := range argv {
-		v, err := stack.Expand(a, vars)
+		v, err := config.Expand(a, vars)
 		if err != nil {
 			return p, fmt.Errorf("%s: run: %w", name, err)
 		}
 		p.Argv = append(p.Argv, v)
 	}
-	d, err := stack.Expand(dir, vars)
+	d, err := config.Expand(dir, vars)
 	if err != nil {
 		return p, fmt.Errorf("%s: dir: %w", name, err)
 	}
 	p.Dir = s.suite.Path(d)
 	p.Env = append([]string(nil), base...)
 	for _, k := range sortedKeys(env) {
-		v, err := stack.Expand(env[k], vars)
+		v, err := config.Expand(env[k], vars)
 		if err != nil {
 			return p, fmt.Errorf("%s: env %s: %w", name, k, err)
 		}
@@ -203,7 +203,7 @@ func databaseVars(db *pg.Server, name string) map[string]string {
 
 // allocatePorts gives every process a loopback port for the whole invocation, so that
 // processes can refer to each other ({addr:db-proxy}) and restarts keep their addresses.
-// Setup steps see them too: {addr:NAME}, {port:NAME}.
+// Setup steps see them too: {addr:NAME}, {host:NAME}, {port:NAME}.
 func (m *measurement) allocatePorts() error {
 	m.ports = map[string]int{}
 	m.portVars = map[string]string{}
@@ -214,6 +214,7 @@ func (m *measurement) allocatePorts() error {
 		}
 		m.ports[p.Name] = port
 		m.portVars["addr:"+p.Name] = addr(port)
+		m.portVars["host:"+p.Name] = loopback
 		m.portVars["port:"+p.Name] = strconv.Itoa(port)
 	}
 	for _, s := range m.sides {

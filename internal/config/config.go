@@ -4,6 +4,9 @@
 // where it can be found, the line — and every default is filled in by one function
 // (applyDefaults), so the rest of stackgate sees a complete, valid Suite.
 //
+// The package also owns the template language of run, dir and env ({workdir},
+// {addr:NAME}…): Expand, and the validation that reports unknown placeholders by line.
+//
 // The package also computes the suite's definition: the canonical form of everything that
 // shapes a measurement, and its hash. Results are only comparable with baselines of the same
 // definition.

@@ -95,6 +95,8 @@ func TestErrors(t *testing.T) {
 		{"scenarios", strings.Replace(minimal, `name = "hello"`, "name = \"bad name\"", 1) +
 			"\n[[scenario]]\nname = \"twin\"\npath = \"/a\"\n[[scenario]]\nname = \"twin\"\npath = \"/b\"\nrate = 0.0\n"},
 		{"rate-missing", strings.Replace(minimal, "rate = 100", "connections = 4", 1)},
+		// Template typos fail validation, not the run after the build and the setup steps.
+		{"templates", templatesSuite},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,6 +111,33 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+const templatesSuite = `suite = "demo"
+
+[[build]]
+run = ["go", "build", "-o", "{workdir}/app", "{database_url}", "{addr:app}"]
+
+[[database.setup]]
+run = ["seed", "{addr}", "{port:db}", "{{literal}}", "{host:pool}"]
+
+[[process]]
+name = "app"
+run = ["./app", "-addr", "{addr}"]
+env = { DATABASE_URL = "{databse_url}", BAD = "{port}}" }
+dir = "{configdir}/{nope}"
+
+[[process]]
+name = "pool"
+run = ["sh", "-c", "{ echo a; echo b; } > {workdir}/x; awk '{print $1}' {addr:poll}"]
+
+[load]
+target = "app"
+rate = 100
+
+[[scenario]]
+name = "hello"
+path = "/hello"
+`
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()

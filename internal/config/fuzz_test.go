@@ -13,6 +13,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("[[scenario]]\n[scenario.expect]\nstatus = 1\n[[scenario]]\nexpect = {status = 2}\n"))
+	f.Add([]byte(templatesSuite))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.toml", data)
 		if err != nil {

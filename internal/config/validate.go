@@ -56,6 +56,7 @@ func validate(s *Suite, ps *problems, set func(string) bool) {
 	}
 	validateDatabase(ps, s.Database)
 	validateProcesses(ps, s.Processes)
+	validateTemplates(ps, s)
 	validateLoad(ps, s, set)
 	validateQuick(ps, s.Quick)
 	validateScenarios(ps, s.Scenarios, set)

@@ -1,4 +1,4 @@
-package stack
+package config
 
 import (
 	"fmt"
@@ -10,6 +10,27 @@ import (
 // An unknown or unterminated placeholder is an error naming it (and listing the known names).
 // Replaced values are never re-expanded.
 func Expand(s string, vars map[string]string) (string, error) {
+	var unknown string
+	out, err := expand(s, func(name string) (string, bool) {
+		v, ok := vars[name]
+		if !ok {
+			unknown = name
+		}
+		return v, ok
+	})
+	switch {
+	case unknown != "":
+		return "", fmt.Errorf("expanding %q: unknown placeholder {%s} (known: %s)", s, unknown, knownNames(vars))
+	case err != nil:
+		return "", fmt.Errorf("expanding %q: %w", s, err)
+	}
+	return out, nil
+}
+
+// expand is the template language's one scanner, shared by Expand and validation: it calls
+// lookup for every placeholder and stops at the first one lookup does not know (returning
+// errUnknown) or at the first malformed brace.
+func expand(s string, lookup func(name string) (string, bool)) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		switch {
@@ -22,16 +43,16 @@ func Expand(s string, vars map[string]string) (string, error) {
 		case s[i] == '{':
 			name, err := placeholderAt(s, i)
 			if err != nil {
-				return "", fmt.Errorf("expanding %q: %w", s, err)
+				return "", err
 			}
-			value, ok := vars[name]
+			value, ok := lookup(name)
 			if !ok {
-				return "", fmt.Errorf("expanding %q: unknown placeholder {%s} (known: %s)", s, name, knownNames(vars))
+				return "", errUnknown
 			}
 			b.WriteString(value)
 			i += len(name) + 2
 		case s[i] == '}':
-			return "", fmt.Errorf("expanding %q: unmatched \"}\" at offset %d (write \"}}\" for a literal brace)", s, i)
+			return "", fmt.Errorf("unmatched \"}\" at offset %d (write \"}}\" for a literal brace)", i)
 		default:
 			b.WriteByte(s[i])
 			i++
@@ -39,6 +60,8 @@ func Expand(s string, vars map[string]string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+var errUnknown = fmt.Errorf("unknown placeholder")
 
 // placeholderAt returns the name of the placeholder whose "{" is at s[start].
 func placeholderAt(s string, start int) (string, error) {
