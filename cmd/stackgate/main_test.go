@@ -280,3 +280,44 @@ func readVerdict(t *testing.T, out string) *compare.Verdict {
 	}
 	return &v
 }
+
+// validate finds what used to fail only at run time, after the build, PostgreSQL and the
+// setup steps: a placeholder typo, a shell group taken for a placeholder, a user that does
+// not exist, a CPU the machine does not have — each on its line (exit 2). run checks the
+// machine before building anything.
+func TestValidateFindsRunTimeFailures(t *testing.T) {
+	typos := rewriteSuite(t, `env = { DATABASE_URL = "{database_url}" }
+ready`, `env = { DATABASE_URL = "{databse_url}" }
+user = "no-such-user-xyz"
+cpus = [1023]
+ready`)
+	inv := stackgate(t, nil, "validate", "-config", typos)
+	if inv.code != 2 {
+		t.Fatalf("validate: exit %d, want 2\n%s%s", inv.code, inv.stdout, inv.stderr)
+	}
+	if want := ":16: process[1].env.DATABASE_URL: unknown placeholder {databse_url} (did you mean {database_url}?)"; !strings.Contains(inv.stderr, want) {
+		t.Errorf("validate does not name the typo (%q):\n%s", want, inv.stderr)
+	}
+
+	machine := rewriteSuite(t, `ready = { http`, "user = \"no-such-user-xyz\"\ncpus = [1023]\nready = { http")
+	for _, cmd := range []string{"validate", "run"} {
+		inv := stackgate(t, nil, cmd, "-config", machine, "-quick", "-out", t.TempDir(), "-baselines", t.TempDir())
+		if cmd == "validate" {
+			inv = stackgate(t, nil, cmd, "-config", machine)
+		}
+		if inv.code != 2 {
+			t.Fatalf("%s: exit %d, want 2\n%s%s", cmd, inv.code, inv.stdout, inv.stderr)
+		}
+		for _, want := range []string{
+			`:17: process[1].user: user "no-such-user-xyz" does not exist on this machine`,
+			":18: process[1].cpus: CPU 1023 is not available",
+		} {
+			if !strings.Contains(inv.stderr, want) {
+				t.Errorf("%s does not say %q:\n%s", cmd, want, inv.stderr)
+			}
+		}
+		if strings.Contains(inv.stderr, "build 1/1") {
+			t.Errorf("%s built the stack before checking the machine:\n%s", cmd, inv.stderr)
+		}
+	}
+}

@@ -155,6 +155,9 @@ func validateCommand(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := bench.Preflight(suite); err != nil {
+		return err
+	}
 	def := suite.Definition()
 	fmt.Fprintf(e.stdout, "%s: suite %q is valid: %d scenarios, %d processes\ndefinition %s (quick: %s)\n",
 		*file, suite.Suite, len(suite.Scenarios), len(suite.Processes), def.Hash(), suite.WithQuick().Definition().Hash())

@@ -6,6 +6,8 @@
 //
 // The package also owns the template language of run, dir and env ({workdir},
 // {addr:NAME}…): Expand, and the validation that reports unknown placeholders by line.
+// Settings that depend on the machine (CPUs, users) are checked apart, by CheckMachine, so
+// that parsing stays a function of the file.
 //
 // The package also computes the suite's definition: the canonical form of everything that
 // shapes a measurement, and its hash. Results are only comparable with baselines of the same
@@ -37,6 +39,10 @@ type Suite struct {
 	Dir  string `toml:"-"`
 	// Profile is "full", or "quick" once WithQuick has been applied.
 	Profile string `toml:"-"`
+
+	// name and lines say where each key is written, for CheckMachine's messages.
+	name  string
+	lines lineIndex
 }
 
 // Command is a program run to completion: a build step or a database setup step.

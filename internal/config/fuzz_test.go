@@ -23,5 +23,10 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = s.Definition().Hash()
+		if err := s.CheckMachine(fakeMachine{}); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("machine check error of type %T: %v", err, err)
+			}
+		}
 	})
 }

@@ -62,6 +62,7 @@ func parse(name string, data []byte, dir string) (*Suite, error) {
 	if len(ps.list) > 0 {
 		return nil, ps.err(name)
 	}
+	s.name, s.lines = name, ps.lines
 	applyDefaults(&s, func(path string) bool { return isSet(tree, path) })
 	validate(&s, ps, func(path string) bool { return isSet(tree, path) })
 	if dir != "" {

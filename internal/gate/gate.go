@@ -241,6 +241,9 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 	if err := writable(opt.OutDir); err != nil {
 		return nil, nil, err
 	}
+	if err := bench.Preflight(opt.Suite); err != nil {
+		return nil, nil, err
+	}
 	held, err := lock.Acquire(ctx, cmp.Or(opt.LockPath, lock.DefaultPath), opt.lockTimeout(), opt.Waiting)
 	if err != nil {
 		return nil, nil, err

@@ -49,8 +49,8 @@ func setThreadAffinity(set cpuSet) error {
 	return nil
 }
 
-// validateCPUs checks that every CPU exists and is available to stackgate itself.
-func validateCPUs(cpus []int) error {
+// CheckCPUs checks that every CPU exists and is available to stackgate itself.
+func CheckCPUs(cpus []int) error {
 	if len(cpus) == 0 {
 		return nil
 	}
@@ -60,7 +60,7 @@ func validateCPUs(cpus []int) error {
 	}
 	for _, cpu := range cpus {
 		if cpu < 0 || cpu >= maxCPUs || !available.has(cpu) {
-			return fmt.Errorf("cpu %d is not available (this machine offers cpus %s)", cpu, formatCPUList(available.list()))
+			return fmt.Errorf("CPU %d is not available: stackgate may use CPUs %s on this machine", cpu, formatCPUList(available.list()))
 		}
 	}
 	return nil

@@ -1,12 +1,20 @@
 package stack
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"strconv"
 	"syscall"
 )
+
+// CheckUser is nil when a process can run as the named user: it exists, and it is either
+// the current user or stackgate runs as root.
+func CheckUser(name string) error {
+	_, err := credentialFor(name)
+	return err
+}
 
 // credentialFor returns the credentials to run as the named user, or nil when no switch is
 // needed (no user named, or it is the current one). Switching needs root.
@@ -15,6 +23,10 @@ func credentialFor(name string) (*syscall.Credential, error) {
 		return nil, nil
 	}
 	u, err := user.Lookup(name)
+	var unknown user.UnknownUserError
+	if errors.As(err, &unknown) {
+		return nil, fmt.Errorf("user %q does not exist on this machine: create it (useradd --system %s) or remove the setting", name, name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("looking up user %q: %w", name, err)
 	}
@@ -30,7 +42,7 @@ func credentialFor(name string) (*syscall.Credential, error) {
 		return nil, nil
 	}
 	if os.Geteuid() != 0 {
-		return nil, fmt.Errorf("running as user %q needs root, but stackgate runs as uid %d", name, os.Geteuid())
+		return nil, fmt.Errorf("running as user %q needs root, but stackgate runs as uid %d: run stackgate as root, or remove the setting (the process then runs as you)", name, os.Geteuid())
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: supplementaryGroups(u)}, nil
 }

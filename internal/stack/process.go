@@ -82,7 +82,7 @@ func (p Process) validate() error {
 	case p.Ready.LogLine != nil && p.LogPath == "":
 		return errors.New("log-line readiness needs LogPath")
 	}
-	return validateCPUs(p.CPUs)
+	return CheckCPUs(p.CPUs)
 }
 
 // invalid is the error for a process that cannot even be attempted.

@@ -237,9 +237,9 @@ func TestStartRejectsInvalidProcesses(t *testing.T) {
 		{"duplicate", []Process{{Name: "x", Argv: []string{"/bin/true"}}, {Name: "x", Argv: []string{"/bin/true"}}}, "duplicate name"},
 		{"http without addr", []Process{{Name: "x", Argv: []string{"/bin/true"}, Ready: Ready{HTTP: "/"}}}, "needs Addr"},
 		{"log line without log", []Process{{Name: "x", Argv: []string{"/bin/true"}, Ready: Ready{LogLine: regexp.MustCompile(`.`)}}}, "needs LogPath"},
-		{"missing cpu", []Process{{Name: "x", Argv: []string{"/bin/true"}, CPUs: []int{maxCPUs + 1}}}, fmt.Sprintf("cpu %d is not available", maxCPUs+1)},
+		{"missing cpu", []Process{{Name: "x", Argv: []string{"/bin/true"}, CPUs: []int{maxCPUs + 1}}}, fmt.Sprintf("CPU %d is not available", maxCPUs+1)},
 		{"unknown executable", []Process{{Name: "x", Argv: []string{"no-such-program-xyz"}}}, `executable "no-such-program-xyz" not found`},
-		{"unknown user", []Process{{Name: "x", Argv: []string{"/bin/true"}, User: "no-such-user-xyz"}}, `looking up user "no-such-user-xyz"`},
+		{"unknown user", []Process{{Name: "x", Argv: []string{"/bin/true"}, User: "no-such-user-xyz"}}, `user "no-such-user-xyz" does not exist on this machine`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

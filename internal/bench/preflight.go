@@ -1,0 +1,19 @@
+package bench
+
+import (
+	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/stack"
+)
+
+// Preflight checks the suite against this machine — the CPUs it pins to, the users it runs
+// as — before anything is built or started. Problems are a
+// *config.Error naming the lines.
+func Preflight(s *config.Suite) error { return s.CheckMachine(thisMachine{}) }
+
+// thisMachine answers config.Machine's questions about the machine stackgate runs on.
+type thisMachine struct{}
+
+func (thisMachine) CheckCPUs(cpus []int) error  { return stack.CheckCPUs(cpus) }
+func (thisMachine) CheckUser(name string) error { return stack.CheckUser(name) }
+
+var _ config.Machine = thisMachine{}

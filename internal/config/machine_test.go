@@ -1,0 +1,42 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// fakeMachine has CPUs 0 and 1 and the users root and postgres.
+type fakeMachine struct{}
+
+func (fakeMachine) CheckCPUs(cpus []int) error {
+	for _, c := range cpus {
+		if c > 1 {
+			return errors.New("CPU " + string(rune('0'+c)) + " is not available")
+		}
+	}
+	return nil
+}
+
+func (fakeMachine) CheckUser(name string) error {
+	if name != "root" && name != "postgres" {
+		return errors.New("user " + name + " does not exist")
+	}
+	return nil
+}
+
+// CheckMachine reports what the machine lacks on the line of the setting, once parsing
+// succeeded: users that do not exist, CPUs it does not have.
+func TestCheckMachine(t *testing.T) {
+	good := mustParse(t, strings.Replace(minimal, `ready = { http = "/healthz" }`, "ready = { http = \"/healthz\" }\nuser = \"postgres\"\ncpus = [0, 1]", 1))
+	if err := good.CheckMachine(fakeMachine{}); err != nil {
+		t.Fatalf("a suite this machine can run: %v", err)
+	}
+	bad := mustParse(t, strings.Replace(minimal, `ready = { http = "/healthz" }`, "ready = { http = \"/healthz\" }\nuser = \"nobody-here\"\ncpus = [0, 3]", 1))
+	err := bad.CheckMachine(fakeMachine{})
+	var cfg *Error
+	if !errors.As(err, &cfg) {
+		t.Fatalf("error %T %v, want *config.Error", err, err)
+	}
+	golden(t, "testdata/errors/machine.golden", err.Error()+"\n")
+}
