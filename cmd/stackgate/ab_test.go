@@ -105,3 +105,60 @@ func TestAgainstBaseRevision(t *testing.T) {
 		t.Errorf("unknown revision: exit %d\n%s", inv.code, inv.stderr)
 	}
 }
+
+// A/B mode with a process run as another user: pgbouncer runs as postgres (it refuses
+// root) with its working directory in each revision's tree, the base revision's being a
+// work tree stackgate creates. Both sides are measured.
+func TestAgainstBaseRevisionThroughPgbouncer(t *testing.T) {
+	needPgbouncer(t)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	suite, err := os.ReadFile(filepath.Join("testdata", "pgbouncer.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := gitRepo(t, map[string]string{
+		"stackgate.toml": strings.Replace(string(suite), `dir = "../../.."`, "dir = "+quote(root), 1),
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick", "-against", "HEAD",
+		"-out", out, "-runner", "e2e")
+	if inv.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", inv.code, inv.stdout, inv.stderr)
+	}
+	for _, file := range []string{"stackgate-base-result.json", result.FileName} {
+		r, err := result.Read(filepath.Join(out, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Complete || len(r.Scenario("queries").Runs) != 2 {
+			t.Errorf("%s: complete %v, %d runs of queries, want 2", file, r.Complete, len(r.Scenario("queries").Runs))
+		}
+	}
+}
+
+// gitRepo makes a git repository of files with one commit, in a directory other users may
+// enter, as a user's repository is (stack processes may run as another user).
+func gitRepo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	repo := t.TempDir()
+	for _, d := range []string{filepath.Dir(repo), repo} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"commit", "-qm", "base"}} {
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return repo
+}

@@ -68,13 +68,7 @@ func findMetric(v *compare.Verdict, scenario, name string) *compare.MetricVerdic
 // The database view works through an existing pool: refstack → pgbouncer → PostgreSQL.
 // Statements per request stay exact, and the sessions in use are the pool's, not the app's.
 func TestThroughPgbouncer(t *testing.T) {
-	needPostgres(t)
-	if _, err := exec.LookPath("pgbouncer"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgbouncer is required in CI (.ci/run installs it): %v", err)
-		}
-		t.Skipf("pgbouncer is not installed (apt-get install pgbouncer): %v", err)
-	}
+	needPgbouncer(t)
 	out := t.TempDir()
 	inv := stackgate(t, nil, "run", "-config", filepath.Join("testdata", "pgbouncer.toml"), "-quick", "-out", out, "-baselines", t.TempDir())
 	if inv.code != 0 {
@@ -91,5 +85,17 @@ func TestThroughPgbouncer(t *testing.T) {
 		if s := run.Metrics[metric.SessionsPeak]; s < 1 || s > 3 {
 			t.Errorf("run %d: %g database sessions, want the pool's 1..3 (the app has 6 connections)", run.Run, s)
 		}
+	}
+}
+
+// needPgbouncer skips without PostgreSQL or pgbouncer locally; under CI=true it fails.
+func needPgbouncer(t *testing.T) {
+	t.Helper()
+	needPostgres(t)
+	if _, err := exec.LookPath("pgbouncer"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgbouncer is required in CI (.ci/run installs it): %v", err)
+		}
+		t.Skipf("pgbouncer is not installed (apt-get install pgbouncer): %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,7 +84,39 @@ func AddWorktree(ctx context.Context, dir, ref, parent string) (*Worktree, error
 		os.RemoveAll(path)
 		return nil, fmt.Errorf("checking out %s: %w", ref, err)
 	}
+	if err := shareReadable(path); err != nil {
+		os.RemoveAll(path)
+		return nil, fmt.Errorf("checking out %s: %w", ref, err)
+	}
 	return &Worktree{Path: path, Revision: rev, repo: top}, nil
+}
+
+// shareReadable lets every user read the checkout, enter its directories and run its
+// programs: the stack's processes may run as other users (pgbouncer as postgres) with their
+// working directory in it. The temporary directory is created for its owner alone, and a
+// strict umask would leave the files so too. Git records only the owner's execute bit, so
+// the work tree stays clean.
+func shareReadable(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink != 0 {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := info.Mode().Perm() | 0o044
+		if d.IsDir() || mode&0o100 != 0 {
+			mode |= 0o011
+		}
+		if mode == info.Mode().Perm() {
+			return nil
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			return fmt.Errorf("letting other users read the work tree: %w", err)
+		}
+		return nil
+	})
 }
 
 // Within maps a directory of the repository's work tree to the same place in w.

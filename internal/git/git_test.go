@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -93,5 +94,51 @@ func TestWorktree(t *testing.T) {
 	}
 	if _, err := AddWorktree(ctx, t.TempDir(), "HEAD", parent); err == nil {
 		t.Error("a work tree outside a repository")
+	}
+}
+
+// The base revision's work tree is usable by every user: the stack's processes may run as
+// another user (pgbouncer as postgres) with their working directory in it. The temporary
+// directory is its owner's alone, and under a strict umask so is every checked-out file;
+// yet git sees no change.
+func TestWorktreeReadableByOtherUsers(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ctx := context.Background()
+	repo := t.TempDir()
+	sh := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	sh("init", "-q")
+	os.MkdirAll(filepath.Join(repo, "app"), 0o755)
+	os.WriteFile(filepath.Join(repo, "app", "app.py"), []byte("print(1)\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, "app", "run.sh"), []byte("#!/bin/sh\n"), 0o755)
+	sh("add", ".")
+	sh("commit", "-qm", "base")
+
+	old := syscall.Umask(0o077) // git checks out for its owner alone
+	w, err := AddWorktree(ctx, repo, "HEAD", t.TempDir())
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Remove()
+	want := map[string]os.FileMode{".": 0o755, "app": 0o755, "app/app.py": 0o644, "app/run.sh": 0o755}
+	for name, perm := range want {
+		info, err := os.Stat(filepath.Join(w.Path, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got&perm != perm {
+			t.Errorf("%s: mode %v, want at least %v", name, got, perm)
+		}
+	}
+	if g, err := Describe(ctx, w.Path); err != nil || g.Dirty {
+		t.Errorf("the work tree looks changed to git: %+v, %v", g, err)
 	}
 }

@@ -131,6 +131,7 @@ func (pr *proc) start() error {
 		err = cmd.Start()
 	}
 	if cmd.Process == nil {
+		err = explainRefusal(err, pr.User, cmd.SysProcAttr.Credential, pr.Dir, cmd.Path)
 		return pr.failure("cannot start: "+err.Error(), err)
 	}
 	pr.pid = cmd.Process.Pid
