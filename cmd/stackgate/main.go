@@ -6,8 +6,10 @@ import (
 	"os"
 
 	"github.com/stackgate/stackgate/internal/cli"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 func main() {
+	stack.Init() // the hidden helper that gives a process a private /etc/hosts; returns otherwise
 	os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }

@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"os"
+
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // Preflight checks the suite against this machine — the CPUs it pins to, the users it runs
-// as — before anything is built or started. Problems are a
+// as, root for [hosts] — before anything is built or started. Problems are a
 // *config.Error naming the lines.
 func Preflight(s *config.Suite) error { return s.CheckMachine(thisMachine{}) }
 
@@ -15,5 +17,6 @@ type thisMachine struct{}
 
 func (thisMachine) CheckCPUs(cpus []int) error  { return stack.CheckCPUs(cpus) }
 func (thisMachine) CheckUser(name string) error { return stack.CheckUser(name) }
+func (thisMachine) IsRoot() bool                { return os.Geteuid() == 0 }
 
 var _ config.Machine = thisMachine{}

@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,8 +28,9 @@ type measurement struct {
 
 	db       *pg.Server
 	monitor  *pg.Monitor       // watches the stack's database during the phases
-	ports    map[string]int    // process name → its port for the whole invocation
-	portVars map[string]string // {addr:NAME}, {host:NAME} and {port:NAME}
+	addrs    map[string]string // process name → its "ip:port" for the whole invocation
+	addrVars map[string]string // {addr:NAME}, {host:NAME} and {port:NAME}
+	binds    []stack.Bind      // what the stack's processes see instead of the machine's files ([hosts])
 }
 
 // side is one revision of the code being measured.
@@ -42,6 +45,13 @@ type side struct {
 }
 
 func (m *measurement) measure(ctx context.Context) error {
+	// A fixed address another program holds is found now, not after the builds.
+	if err := m.checkFixedAddrs(); err != nil {
+		return err
+	}
+	if err := m.writeHosts(); err != nil {
+		return err
+	}
 	for _, s := range m.sides {
 		if err := os.MkdirAll(s.logs, 0o755); err != nil {
 			return fmt.Errorf("creating the log directory: %w", err)
@@ -58,9 +68,9 @@ func (m *measurement) measure(ctx context.Context) error {
 		return err
 	}
 	defer m.db.Stop()
-	// Ports are known before the setup steps, which may write a process's configuration
-	// (a pgbouncer.ini naming {port:pool}).
-	if err := m.allocatePorts(); err != nil {
+	// Addresses are known before the setup steps, which may write a process's
+	// configuration (a pgbouncer.ini naming {port:pool}).
+	if err := m.allocateAddrs(); err != nil {
 		return err
 	}
 	for _, s := range m.sides {
@@ -201,38 +211,85 @@ func databaseVars(db *pg.Server, name string) map[string]string {
 	}
 }
 
-// allocatePorts gives every process a loopback port for the whole invocation, so that
-// processes can refer to each other ({addr:db-proxy}) and restarts keep their addresses.
-// Setup steps see them too: {addr:NAME}, {host:NAME}, {port:NAME}.
-func (m *measurement) allocatePorts() error {
-	m.ports = map[string]int{}
-	m.portVars = map[string]string{}
+// allocateAddrs gives every process its address for the whole invocation — its fixed
+// listen address, or a free loopback port — so that processes can refer to each other
+// ({addr:db-proxy}) and restarts keep their addresses. Setup steps see them too:
+// {addr:NAME}, {host:NAME}, {port:NAME}.
+func (m *measurement) allocateAddrs() error {
+	m.addrs = map[string]string{}
+	m.addrVars = map[string]string{}
+	fixed := map[string]bool{}
 	for _, p := range m.suite.Processes {
-		port, err := stack.FreeLoopbackPort()
-		if err != nil {
-			return fmt.Errorf("finding a free port for %s: %w", p.Name, err)
+		fixed[m.suite.ListenAddr(p)] = true
+	}
+	for _, p := range m.suite.Processes {
+		a := m.suite.ListenAddr(p)
+		if a == "" {
+			var err error
+			if a, err = freeAddr(fixed); err != nil {
+				return fmt.Errorf("finding a free port for %s: %w", p.Name, err)
+			}
 		}
-		m.ports[p.Name] = port
-		m.portVars["addr:"+p.Name] = addr(port)
-		m.portVars["host:"+p.Name] = loopback
-		m.portVars["port:"+p.Name] = strconv.Itoa(port)
+		m.addrs[p.Name] = a
+		host, port, _ := net.SplitHostPort(a)
+		m.addrVars["addr:"+p.Name] = a
+		m.addrVars["host:"+p.Name] = host
+		m.addrVars["port:"+p.Name] = port
 	}
 	for _, s := range m.sides {
-		maps.Copy(s.vars, m.portVars)
+		maps.Copy(s.vars, m.addrVars)
 	}
 	return nil
+}
+
+// freeAddr is a free loopback address that is not one of the suite's fixed addresses.
+func freeAddr(fixed map[string]bool) (string, error) {
+	for range 10 {
+		port, err := stack.FreeLoopbackPort()
+		if err != nil {
+			return "", err
+		}
+		if a := net.JoinHostPort(loopback, strconv.Itoa(port)); !fixed[a] {
+			return a, nil
+		}
+	}
+	return "", errors.New("the kernel kept offering ports of the suite's fixed addresses")
+}
+
+// checkFixedAddrs checks that no other program listens on a process's fixed address.
+func (m *measurement) checkFixedAddrs() error {
+	for _, p := range m.suite.Processes {
+		if a := m.suite.ListenAddr(p); a != "" {
+			if err := stack.CheckFree(a); err != nil {
+				return fmt.Errorf("process %s listens on a fixed address: %w", p.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// writeHosts writes the stack's hosts file (and what makes name resolution read it) into
+// the scratch directory, when the suite maps host names.
+func (m *measurement) writeHosts() error {
+	if len(m.suite.Hosts) == 0 {
+		return nil
+	}
+	dir := filepath.Join(m.opt.ScratchDir, "etc")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the directory of the stack's hosts file: %w", err)
+	}
+	var err error
+	m.binds, err = stack.HostsBinds(dir, m.suite.Hosts)
+	return err
 }
 
 // processVars are the template values of one process of side s: the side's (every
 // process's address included) and its own {addr}, {host} and {port}.
 func (m *measurement) processVars(s *side, name string) map[string]string {
 	v := maps.Clone(s.vars)
-	v["addr"] = addr(m.ports[name])
-	v["host"] = loopback
-	v["port"] = strconv.Itoa(m.ports[name])
+	v["addr"] = m.addrs[name]
+	v["host"], v["port"], _ = net.SplitHostPort(m.addrs[name])
 	return v
 }
 
 const loopback = "127.0.0.1"
-
-func addr(port int) string { return loopback + ":" + strconv.Itoa(port) }

@@ -197,7 +197,8 @@ func (m *measurement) startStack(ctx context.Context, s *side, scenario string, 
 		logs[p.Name] = rel
 		sp.User = p.User
 		sp.CPUs = p.CPUs
-		sp.Addr = addr(m.ports[p.Name])
+		sp.Addr = m.addrs[p.Name]
+		sp.Binds = m.binds
 		sp.Grace = p.Grace.Duration
 		sp.Ready, err = readiness(p.Ready)
 		if err != nil {
@@ -209,7 +210,7 @@ func (m *measurement) startStack(ctx context.Context, s *side, scenario string, 
 }
 
 func (m *measurement) targetURL(sc config.Scenario) string {
-	return "http://" + addr(m.ports[m.suite.Load.Target]) + sc.Path
+	return "http://" + m.addrs[m.suite.Load.Target] + sc.Path
 }
 
 // phaseFailed turns what went wrong in a load phase into an error: the phase could not

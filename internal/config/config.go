@@ -6,8 +6,8 @@
 //
 // The package also owns the template language of run, dir and env ({workdir},
 // {addr:NAME}…): Expand, and the validation that reports unknown placeholders by line.
-// Settings that depend on the machine (CPUs, users) are checked apart, by CheckMachine, so
-// that parsing stays a function of the file.
+// Settings that depend on the machine (CPUs, users, root) are checked apart, by
+// CheckMachine, so that parsing stays a function of the file.
 //
 // The package also computes the suite's definition: the canonical form of everything that
 // shapes a measurement, and its hash. Results are only comparable with baselines of the same
@@ -25,6 +25,11 @@ type Suite struct {
 	Suite string `toml:"suite"`
 	// Runner names the machine for baselines when neither -runner nor STACKGATE_RUNNER is set.
 	Runner string `toml:"runner"`
+
+	// Hosts maps host names to loopback addresses for the stack's processes, for apps that
+	// connect to a fixed host ("perf-dbpool", "tfb-database"): they see them in a private
+	// /etc/hosts (needs root).
+	Hosts map[string]string `toml:"hosts"`
 
 	Build     []Command  `toml:"build"`
 	Database  Database   `toml:"database"`
@@ -75,6 +80,10 @@ type Process struct {
 	Run  []string          `toml:"run"`
 	Dir  string            `toml:"dir"`
 	Env  map[string]string `toml:"env"`
+	// Listen is a fixed address the process listens on ("127.0.0.2:5432", or a name of
+	// [hosts] with a port), for programs whose address cannot be configured; by default
+	// stackgate gives each process a free loopback port ({addr}).
+	Listen string `toml:"listen"`
 	// User runs the process as another OS user (needs root); pgbouncer, like PostgreSQL,
 	// refuses to run as root.
 	User  string `toml:"user"`

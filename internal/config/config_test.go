@@ -97,6 +97,8 @@ func TestErrors(t *testing.T) {
 		{"rate-missing", strings.Replace(minimal, "rate = 100", "connections = 4", 1)},
 		// Template typos fail validation, not the run after the build and the setup steps.
 		{"templates", templatesSuite},
+		// Fixed addresses and host names stay on loopback; a listen name must be mapped.
+		{"addresses", addressesSuite},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,6 +131,43 @@ dir = "{configdir}/{nope}"
 [[process]]
 name = "pool"
 run = ["sh", "-c", "{ echo a; echo b; } > {workdir}/x; awk '{print $1}' {addr:poll}"]
+
+[load]
+target = "app"
+rate = 100
+
+[[scenario]]
+name = "hello"
+path = "/hello"
+`
+
+const addressesSuite = `suite = "demo"
+hosts = { perf-dbpool = "127.0.0.2", "db_host" = "127.0.0.3", localhost = "127.0.0.1", remote = "10.0.0.7" }
+
+[[process]]
+name = "app"
+run = ["a"]
+listen = "perf-dbpool:5432"
+
+[[process]]
+name = "b"
+run = ["b"]
+listen = "127.0.0.2:5432"
+
+[[process]]
+name = "c"
+run = ["c"]
+listen = "tfb-database:80"
+
+[[process]]
+name = "d"
+run = ["d"]
+listen = "127.0.0.1:0"
+
+[[process]]
+name = "e"
+run = ["e"]
+listen = "8080"
 
 [load]
 target = "app"

@@ -25,6 +25,7 @@ func (s *Suite) Definition() Definition {
 	for i, c := range s.Build {
 		d.command(fmt.Sprintf("build[%d]", i+1), c)
 	}
+	d.env("hosts", s.Hosts)
 	d.put("database.name", s.Database.Name)
 	for k, v := range s.DatabaseSettings() {
 		d.put("database.settings."+k, v)
@@ -37,6 +38,7 @@ func (s *Suite) Definition() Definition {
 		d.put(at+".run", p.Run)
 		d.put(at+".dir", cleanDir(p.Dir))
 		d.env(at+".env", p.Env)
+		d.put(at+".listen", p.Listen)
 		d.put(at+".user", p.User)
 		d.put(at+".cpus", p.CPUs)
 	}

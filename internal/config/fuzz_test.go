@@ -13,7 +13,9 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("[[scenario]]\n[scenario.expect]\nstatus = 1\n[[scenario]]\nexpect = {status = 2}\n"))
-	f.Add([]byte(templatesSuite))
+	for _, src := range []string{templatesSuite, addressesSuite, fixedSuite} {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.toml", data)
 		if err != nil {
@@ -23,6 +25,9 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_ = s.Definition().Hash()
+		for _, p := range s.Processes {
+			_ = s.ListenAddr(p)
+		}
 		if err := s.CheckMachine(fakeMachine{}); err != nil {
 			if _, ok := err.(*Error); !ok {
 				t.Fatalf("machine check error of type %T: %v", err, err)

@@ -9,14 +9,21 @@ type Machine interface {
 	CheckCPUs(cpus []int) error
 	// CheckUser is nil when stackgate can run a process as the named user.
 	CheckUser(name string) error
+	// IsRoot reports whether stackgate runs as root.
+	IsRoot() bool
 }
 
 // CheckMachine checks the settings that depend on the machine — CPUs it must have, users
-// that must exist — so that `validate` finds them, and `run` before the
+// that must exist, root for [hosts] — so that `validate` finds them, and `run` before the
 // build, PostgreSQL and the setup steps. Problems are an *Error naming file and line, as
 // Parse's are.
 func (s *Suite) CheckMachine(m Machine) error {
 	ps := &problems{lines: s.lines}
+	if len(s.Hosts) > 0 && !m.IsRoot() {
+		ps.add("hosts", "mapping host names needs root: stackgate gives the stack's processes "+
+			"a private /etc/hosts in a mount namespace of their own. Run stackgate as root, or remove "+
+			"[hosts] and pass the addresses to the app instead (e.g. env = { DB_HOST = \"{host:pool}\" })")
+	}
 	for i, p := range s.Processes {
 		at := fmt.Sprintf("process[%d]", i)
 		if p.User != "" {

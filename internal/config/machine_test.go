@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// fakeMachine has CPUs 0 and 1 and the users root and postgres.
-type fakeMachine struct{}
+// fakeMachine has CPUs 0 and 1 and the users root and postgres, and runs stackgate as root
+// or not.
+type fakeMachine struct{ root bool }
 
 func (fakeMachine) CheckCPUs(cpus []int) error {
 	for _, c := range cpus {
@@ -25,8 +26,11 @@ func (fakeMachine) CheckUser(name string) error {
 	return nil
 }
 
+func (m fakeMachine) IsRoot() bool { return m.root }
+
 // CheckMachine reports what the machine lacks on the line of the setting, once parsing
-// succeeded: users that do not exist, CPUs it does not have.
+// succeeded: users that do not exist, CPUs it does not have, [hosts] without root (naming
+// the alternative).
 func TestCheckMachine(t *testing.T) {
 	good := mustParse(t, strings.Replace(minimal, `ready = { http = "/healthz" }`, "ready = { http = \"/healthz\" }\nuser = \"postgres\"\ncpus = [0, 1]", 1))
 	if err := good.CheckMachine(fakeMachine{}); err != nil {
@@ -39,4 +43,14 @@ func TestCheckMachine(t *testing.T) {
 		t.Fatalf("error %T %v, want *config.Error", err, err)
 	}
 	golden(t, "testdata/errors/machine.golden", err.Error()+"\n")
+
+	fixed := mustParse(t, fixedSuite)
+	if err := fixed.CheckMachine(fakeMachine{root: true}); err != nil {
+		t.Errorf("[hosts] as root: %v", err)
+	}
+	err = fixed.CheckMachine(fakeMachine{root: false})
+	if err == nil || !strings.Contains(err.Error(), "stackgate.toml:2: hosts: mapping host names needs root") ||
+		!strings.Contains(err.Error(), "{host:pool}") {
+		t.Errorf("[hosts] without root: %v", err)
+	}
 }

@@ -56,6 +56,8 @@ func validate(s *Suite, ps *problems, set func(string) bool) {
 	}
 	validateDatabase(ps, s.Database)
 	validateProcesses(ps, s.Processes)
+	validateHosts(ps, s.Hosts)
+	validateListen(ps, s)
 	validateTemplates(ps, s)
 	validateLoad(ps, s, set)
 	validateQuick(ps, s.Quick)

@@ -21,8 +21,9 @@ func needRoot(t *testing.T) {
 	}
 }
 
-// A user who may not enter the process's working directory is named with that directory:
-// Go's "fork/exec <program>: permission denied" blamed the program.
+// A user who may not enter the process's working directory is named with that directory,
+// with or without the namespace helper: Go's "fork/exec <program>: permission denied"
+// blamed the program.
 func TestRefusedDirectoryIsNamed(t *testing.T) {
 	needRoot(t)
 	if _, err := user.Lookup("nobody"); err != nil {
@@ -36,10 +37,18 @@ func TestRefusedDirectoryIsNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `user "nobody" may not enter ` + private + ` (drwx------ root:root), on the way to the working directory ` + filepath.Join(private, "app")
-	p := Process{Name: "pool", Argv: []string{"/bin/true"}, Dir: filepath.Join(private, "app"), User: "nobody",
-		LogPath: filepath.Join(t.TempDir(), "pool.log")}
-	if err := Run(t.Context(), p); err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("error %v\nwant it to say %q", err, want)
+	hosts, err := HostsBinds(t.TempDir(), map[string]string{"db": "127.0.0.9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, binds := range [][]Bind{nil, hosts} {
+		p := Process{Name: "pool", Argv: []string{"/bin/true"}, Dir: filepath.Join(private, "app"), User: "nobody",
+			Binds: binds, LogPath: filepath.Join(t.TempDir(), "pool.log")}
+		err := Run(t.Context(), p)
+		log, _ := os.ReadFile(p.LogPath)
+		if err == nil || !strings.Contains(err.Error()+string(log), want) {
+			t.Errorf("binds %v: error %v\nlog %s\nwant it to say %q", binds != nil, err, log, want)
+		}
 	}
 }
 

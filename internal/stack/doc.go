@@ -15,6 +15,12 @@
 // a goroutine that exits while locked to its thread (runtime.LockOSThread) kills the
 // children started from that thread. Code that starts processes must not do that.
 //
+// A process with Binds sees other files in the place of some of the machine's (the
+// suite's /etc/hosts) in a mount namespace of its own. Go cannot run code between fork and
+// exec, so the binary re-executes itself as a hidden helper that binds the files, switches
+// to the process's user, re-arms the parent-death signal and execs the program: main (and
+// TestMain of tests that use Binds) must call Init first.
+//
 // The package is Linux only: it relies on process groups, /proc and sched_setaffinity.
 //
 // Lifecycle contract: Start either returns a Stack whose processes are all ready or stops

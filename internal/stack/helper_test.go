@@ -20,6 +20,7 @@ import (
 const helperEnv = "STACKTEST_HELPER"
 
 func TestMain(m *testing.M) {
+	Init()
 	if mode := os.Getenv(helperEnv); mode != "" {
 		os.Exit(runHelper(mode))
 	}
@@ -116,6 +117,23 @@ var helpers = map[string]func() int{
 		if err == nil || !strings.Contains(err.Error(), `running as user "root" needs root`) {
 			return 1
 		}
+		return 0
+	},
+	// namespaced-parent starts a process as nobody with a private hosts file (through the
+	// namespace helper), prints its pid and waits to be killed.
+	"namespaced-parent": func() int {
+		binds, err := HostsBinds(os.Getenv("STACKTEST_DIR"), map[string]string{"db": "127.0.0.9"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		s, err := Start(context.Background(), []Process{{Name: "child", Argv: []string{"/bin/sleep", "3600"}, Dir: "/", User: "nobody", Binds: binds}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println("child", s.PIDs()["child"])
+		time.Sleep(time.Hour)
 		return 0
 	},
 	// exit-with exits with STACKTEST_STATUS.

@@ -42,7 +42,8 @@ type Process struct {
 	Dir        string         // working directory ("" = current)
 	User       string         // run as this OS user ("" = the current user); needs root
 	CPUs       []int          // CPU affinity of the process and its children (nil = none)
-	Addr       string         // host:port it listens on, for HTTP/TCP readiness
+	Binds      []Bind         // files it sees in the place of others, e.g. /etc/hosts (needs root)
+	Addr       string         // host:port it listens on: must be free before start; HTTP/TCP readiness probe it
 	Ready      Ready          // readiness checks (ignored by Run)
 	LogPath    string         // stdout and stderr appended here (file created by us, as the invoking user); "" discards
 	StopSignal syscall.Signal // default SIGTERM
@@ -155,6 +156,11 @@ func (pr *proc) command() (*exec.Cmd, *os.File, error) {
 	}
 	cmd := &exec.Cmd{Path: path, Args: pr.Argv, Env: pr.Env, Dir: pr.Dir}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
+	if len(pr.Binds) > 0 {
+		if err := throughHelper(cmd, pr.Binds, pr.User); err != nil {
+			return nil, nil, err
+		}
+	}
 	if pr.LogPath == "" {
 		return cmd, nil, nil
 	}

@@ -89,6 +89,20 @@ func (pr *proc) probes() ([]probe, func()) {
 	return probes, cleanup
 }
 
+// CheckFree is nil when nothing listens on addr: a process is about to listen there, and its
+// readiness probes must not be answered by another program that already does.
+func CheckFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
+		}
+		return fmt.Errorf("%s is taken by another program (%v): stop it, or choose another address", addr, err)
+	}
+	return l.Close()
+}
+
 func tcpProbe(addr string) probe {
 	return func(ctx context.Context) error {
 		var d net.Dialer

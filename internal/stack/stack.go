@@ -25,6 +25,11 @@ func Start(ctx context.Context, procs []Process) (*Stack, error) {
 		if ctx.Err() != nil {
 			return nil, s.abort(&ProcessError{Name: p.Name, Reason: "not started: " + ctx.Err().Error(), LogPath: p.LogPath, Err: ctx.Err()})
 		}
+		if p.Addr != "" {
+			if err := CheckFree(p.Addr); err != nil {
+				return nil, s.abort(&ProcessError{Name: p.Name, Reason: "cannot start: " + err.Error(), LogPath: p.LogPath, Err: err})
+			}
+		}
 		pr, err := launch(p)
 		if err != nil {
 			return nil, s.abort(err)
