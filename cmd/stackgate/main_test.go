@@ -24,7 +24,9 @@ import (
 var binary string // built once by TestMain
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "stackgate-e2e-")
+	// Not named like a scratch directory ("stackgate-…"): an invocation's stale cleanup
+	// would remove it, binary and lock, once it is ten minutes old.
+	dir, err := os.MkdirTemp("", "e2e-stackgate-")
 	if err != nil {
 		panic(err)
 	}

@@ -56,7 +56,7 @@ COPY (SELECT 1) TO PROGRAM 'cat /proc/$$/environ > %[1]s/env-postgres.txt';
 func TestChildrenNeverSeeSecrets(t *testing.T) {
 	needPostgres(t)
 	// The server runs as another user when stackgate is root: it must be able to write here.
-	dir, err := os.MkdirTemp("", "stackgate-secrets-")
+	dir, err := os.MkdirTemp("", "secrets-stackgate-")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 var testLock string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "stackgate-cli-test-")
+	dir, err := os.MkdirTemp("", "cli-test-stackgate-")
 	if err != nil {
 		panic(err)
 	}
