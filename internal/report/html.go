@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -209,22 +210,23 @@ func mergedLatency(sc *result.Scenario) (merged *hdrhistogram.Histogram, runs in
 	if sc == nil {
 		return nil, 0, nil
 	}
+	var encoded []string
+	var numbers []int
 	for _, r := range sc.Runs {
-		if r.Latency.Histogram == "" || len(r.Invalid) > 0 {
-			continue
+		if r.Latency.Histogram != "" && len(r.Invalid) == 0 {
+			encoded = append(encoded, r.Latency.Histogram)
+			numbers = append(numbers, r.Run)
 		}
-		h, err := result.DecodeHistogram(r.Latency.Histogram)
-		if err != nil {
-			return nil, 0, fmt.Errorf("run %d: %w", r.Run, err)
-		}
-		if merged == nil {
-			merged = h
-		} else {
-			merged.Merge(h)
-		}
-		runs++
 	}
-	return merged, runs, nil
+	merged, err = result.MergeHistograms(encoded)
+	var he *result.HistogramError
+	if errors.As(err, &he) {
+		return nil, 0, fmt.Errorf("run %d: %w", numbers[he.Index], he.Err)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return merged, len(encoded), nil
 }
 
 func spectrumFigure(name string, head, base *result.Scenario, hasBase bool, names sideNames) htmlChart {
@@ -254,17 +256,24 @@ func spectrumFigure(name string, head, base *result.Scenario, hasBase bool, name
 	c.Note += "). Both axes are logarithmic: the tail gets as much room as the median."
 	reach := spectrumReach(count)
 	// The dashed baseline goes over head: where they agree both stay visible.
-	curves = append(curves, curve{"line-head", "head", spectrumPoints(quantileMillis(hh), reach)})
+	curves = append(curves, curve{"line-head", "head", spectrumPoints(quantilesMillis(hh), reach)})
 	if bh != nil {
-		curves = append(curves, curve{"line-base", names.base, spectrumPoints(quantileMillis(bh), reach)})
+		curves = append(curves, curve{"line-base", names.base, spectrumPoints(quantilesMillis(bh), reach)})
 	}
 	c.SVG = template.HTML(spectrumChart(curves, reach, "latency by percentile, scenario "+name))
 	return c
 }
 
-// quantileMillis reads a histogram of µs as a quantile function in ms.
-func quantileMillis(h *hdrhistogram.Histogram) func(float64) float64 {
-	return func(q float64) float64 { return float64(h.ValueAtQuantile(q)) / 1000 }
+// quantilesMillis reads a histogram of µs as a quantile function in ms, answering many
+// quantiles (0..100) in one pass over the buckets.
+func quantilesMillis(h *hdrhistogram.Histogram) func([]float64) []float64 {
+	return func(qs []float64) []float64 {
+		out := make([]float64, len(qs))
+		for i, v := range h.ValueAtPercentilesSlice(qs) {
+			out[i] = float64(v) / 1000
+		}
+		return out
+	}
 }
 
 // rateText describes the latency phase's fixed rate, from the first run that has one.

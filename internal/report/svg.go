@@ -155,16 +155,19 @@ func spectrumReach(count int64) float64 {
 	return math.Min(maxSpectrumReach, math.Max(minSpectrumReach, math.Floor(math.Log10(float64(count))+1e-9)))
 }
 
-// spectrumPoints samples a latency quantile function (quantile in 0..100 → ms) evenly
-// along the percentile axis up to reach, spectrumSteps points per decade; runs of equal
-// values are reduced to their ends, so a flat tail costs two points.
-func spectrumPoints(valueAt func(quantile float64) float64, reach float64) []point {
+// spectrumPoints samples a latency quantile function (quantiles in 0..100 → ms, asked all
+// at once) evenly along the percentile axis up to reach, spectrumSteps points per decade;
+// runs of equal values are reduced to their ends, so a flat tail costs two points.
+func spectrumPoints(valuesAt func(quantiles []float64) []float64, reach float64) []point {
 	n := int(math.Round(reach * spectrumSteps))
+	xs, qs := make([]float64, n+1), make([]float64, n+1)
+	for i := range xs {
+		xs[i] = reach * float64(i) / float64(n)
+		qs[i] = 100 * (1 - math.Pow(10, -xs[i]))
+	}
 	var pts []point
-	for i := 0; i <= n; i++ {
-		x := reach * float64(i) / float64(n)
-		q := 1 - math.Pow(10, -x)
-		p := point{x, valueAt(100 * q)}
+	for i, y := range valuesAt(qs) {
+		p := point{xs[i], y}
 		if k := len(pts); k >= 2 && pts[k-1].y == p.y && pts[k-2].y == p.y {
 			pts[k-1] = p
 			continue

@@ -115,12 +115,16 @@ func TestSpectrumReach(t *testing.T) {
 // only its ends.
 func TestSpectrumPoints(t *testing.T) {
 	var asked []float64
-	step := func(q float64) float64 {
-		asked = append(asked, q)
-		if q < 99 {
-			return 1
+	step := func(qs []float64) []float64 {
+		asked = qs
+		out := make([]float64, len(qs))
+		for i, q := range qs {
+			out[i] = 1
+			if q >= 99 {
+				out[i] = 8
+			}
 		}
-		return 8
+		return out
 	}
 	pts := spectrumPoints(step, 2)
 	if len(asked) != 2*spectrumSteps+1 || asked[0] != 0 || math.Abs(asked[len(asked)-1]-99) > 1e-9 {
