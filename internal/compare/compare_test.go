@@ -117,6 +117,13 @@ func TestCompareLevels(t *testing.T) {
 			if mv.Improved != tt.improved {
 				t.Errorf("improved %v, want %v: %s", mv.Improved, tt.improved, mv.Reason)
 			}
+			// The verdict carries the p-value of the improvement its reason quotes.
+			if tt.improved && (mv.PImproved <= 0 || !strings.Contains(mv.Reason, "improved, p="+formatP(mv.PImproved))) {
+				t.Errorf("p_improved %g does not match the reason %q", mv.PImproved, mv.Reason)
+			}
+			if mv.Change*map[string]float64{BetterHigher: -1, BetterLower: 1}[mv.Better] >= 0 && mv.PImproved != 0 {
+				t.Errorf("p_improved %g for a change in the bad direction", mv.PImproved)
+			}
 			if !strings.Contains(mv.Reason, tt.reason) {
 				t.Errorf("reason %q, want it to contain %q", mv.Reason, tt.reason)
 			}

@@ -84,7 +84,7 @@ func Merge(first, second *Verdict, c Confirmation) *Verdict {
 
 // mergeScenario combines the two stages' judgements of a re-run scenario.
 func mergeScenario(s1, s2 ScenarioVerdict) ScenarioVerdict {
-	if s2.Level == Error || !explainedByMetrics(s2) {
+	if s2.Level == Error || !s2.ExplainedByMetrics() {
 		return cloneScenario(s2) // the added runs could not be judged: say why
 	}
 	out := cloneScenario(s2)

@@ -158,7 +158,7 @@ func TestAbsoluteMetricBeyondToleranceIsInconclusive(t *testing.T) {
 	head := newResult(scenario{"db", with(quiet(), metric.RSSGrowth, []float64{1100, 3100, 1600, 4100, 2100, 3600, 2600, 1300, 3900, 2000})})
 	v := Compare(Input{Base: base, Head: head}, rules)
 	mv := findMetric(v, "db", metric.RSSGrowth)
-	if mv.Significant || mv.Level != Inconclusive || !strings.Contains(mv.Reason, "beyond the fail tolerance 1024 points but not significant") {
+	if mv.Significant || mv.Level != Inconclusive || !strings.Contains(mv.Reason, "beyond the fail tolerance 1024 B/req but not significant") {
 		t.Errorf("rss_growth %s %q (p=%g)", mv.Level, mv.Reason, mv.P)
 	}
 	first, _ := Stages(0.01)

@@ -45,12 +45,14 @@ func (f *finding) test() {
 		f.mv.P = fisherGreater(c.Head.Errors, c.Head.Requests, c.Base.Errors, c.Base.Requests)
 		if worseBy(f.mv) < 0 {
 			f.pImproved = fisherGreater(c.Base.Errors, c.Base.Requests, c.Head.Errors, c.Head.Requests)
+			f.mv.PImproved = f.pImproved
 		}
 		return
 	}
 	f.mv.P, _ = uTest(f.head, f.base, f.worseHypothesis())
 	if f.mv.Better != BetterInfo && worseBy(f.mv) < 0 {
 		f.pImproved, _ = uTest(f.head, f.base, f.betterHypothesis())
+		f.mv.PImproved = f.pImproved
 	}
 }
 

@@ -20,10 +20,13 @@ func notSignificant(mv *MetricVerdict, which string, tolerance float64) string {
 		mv.Metric, changeText(mv), which, tolText(mv, tolerance), absoluteDetail(mv), formatP(mv.P), formatP(mv.Threshold))
 }
 
-// changeText is the change of the median: "+18.2 %", "−3.1 %", "+0.52 points", or
-// "from 0 to 3.20 ms" when the baseline's median is 0.
+// changeText is the change of the median: "+18.2 %", "−3.1 %", "+0.52 points" (of a
+// percentage), "+310 B/req" (of another metric with an absolute tolerance), or "from 0 to
+// 3.20 ms" when the baseline's median is 0.
 func changeText(mv *MetricVerdict) string {
 	switch {
+	case mv.Absolute && !inPoints(mv):
+		return signedValue(mv.Change) + " " + mv.Unit
 	case mv.Absolute:
 		return signed(mv.Change, 2) + " points"
 	case math.IsInf(mv.Change, 0):
@@ -65,12 +68,27 @@ func signed(v float64, prec int) string {
 	return "+" + s
 }
 
-// tolText is a tolerance in its unit: "10 %", "0 points".
+// inPoints: the metric is a percentage with an absolute tolerance, whose changes are in
+// percentage points (the error rate); other absolute metrics change in their own unit.
+func inPoints(mv *MetricVerdict) bool { return mv.Unit == "%" || mv.Unit == "" }
+
+// signedValue is valueText with an explicit sign.
+func signedValue(v float64) string {
+	s := valueText(math.Abs(v), "")
+	if v < 0 && strings.Trim(s, "0.") != "" {
+		return "−" + s
+	}
+	return "+" + s
+}
+
+// tolText is a tolerance in its unit: "10 %", "0 points", "256 B/req".
 func tolText(mv *MetricVerdict, t float64) string {
 	n := strconv.FormatFloat(t, 'g', -1, 64)
 	switch {
 	case !mv.Absolute:
 		return n + " %"
+	case !inPoints(mv):
+		return n + " " + mv.Unit
 	case t == 1:
 		return n + " point"
 	}

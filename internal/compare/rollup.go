@@ -46,7 +46,7 @@ func summarizeScenario(sv *ScenarioVerdict) {
 func rollUpVerdict(v *Verdict) {
 	var items []item
 	for _, sv := range v.Scenarios {
-		if !explainedByMetrics(sv) {
+		if !sv.ExplainedByMetrics() {
 			items = append(items, item{level: sv.Level, reason: sv.Name + ": " + sv.Reason})
 			continue
 		}
@@ -57,9 +57,9 @@ func rollUpVerdict(v *Verdict) {
 	v.Level, v.Reason = summarize(items)
 }
 
-// explainedByMetrics tells a scenario whose level comes from its metrics from one that was
-// not compared (not comparable, no baseline, not measured).
-func explainedByMetrics(sv ScenarioVerdict) bool {
+// ExplainedByMetrics tells a scenario whose level comes from its metrics from one that was
+// not compared (not comparable, no baseline, not measured), whose own reason says why.
+func (sv ScenarioVerdict) ExplainedByMetrics() bool {
 	if sv.Level == Pass {
 		return true
 	}

@@ -79,12 +79,32 @@ func TestChangeText(t *testing.T) {
 		{MetricVerdict{Change: 0.182}, "+18.2 %"},
 		{MetricVerdict{Change: -0.031}, "−3.1 %"},
 		{MetricVerdict{Change: -0.0004}, "+0.0 %"},
-		{MetricVerdict{Change: 0.52, Absolute: true}, "+0.52 points"},
+		{MetricVerdict{Change: 0.52, Absolute: true, Unit: "%"}, "+0.52 points"},
+		{MetricVerdict{Change: 312.4, Absolute: true, Unit: "B/req"}, "+312 B/req"},
+		{MetricVerdict{Change: -1.5, Absolute: true, Unit: "B/req"}, "−1.50 B/req"},
 		{MetricVerdict{Change: math.Inf(1), Unit: "ms", Head: Summary{Median: 3.2}}, "from 0 to 3.20 ms"},
 	}
 	for _, tt := range tests {
 		if got := changeText(&tt.mv); got != tt.want {
 			t.Errorf("changeText(%v) = %q, want %q", tt.mv.Change, got, tt.want)
+		}
+	}
+}
+
+func TestTolText(t *testing.T) {
+	tests := []struct {
+		mv   MetricVerdict
+		tol  float64
+		want string
+	}{
+		{MetricVerdict{}, 10, "10 %"},
+		{MetricVerdict{Absolute: true, Unit: "%"}, 0, "0 points"},
+		{MetricVerdict{Absolute: true, Unit: "%"}, 1, "1 point"},
+		{MetricVerdict{Absolute: true, Unit: "B/req"}, 256, "256 B/req"},
+	}
+	for _, tt := range tests {
+		if got := tolText(&tt.mv, tt.tol); got != tt.want {
+			t.Errorf("tolText(%+v, %g) = %q, want %q", tt.mv, tt.tol, got, tt.want)
 		}
 	}
 }

@@ -136,7 +136,10 @@ type MetricVerdict struct {
 	P           float64 `json:"p"`
 	Threshold   float64 `json:"threshold,omitempty"`
 	Significant bool    `json:"significant"`
-	Improved    bool    `json:"improved,omitempty"`
+	// PImproved is the one-sided p-value for "head is better", tested when the median moved
+	// in the good direction (absent otherwise); Improved says it was significant.
+	PImproved float64 `json:"p_improved,omitempty"`
+	Improved  bool    `json:"improved,omitempty"`
 
 	Tolerance Tolerance `json:"tolerance"`
 	// Drift is head's change against the oldest baseline kept in the baseline's history,
