@@ -3,6 +3,8 @@ package report
 import (
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // markdownEntity is what replaces a character that Markdown (GitHub-flavoured, with
@@ -17,7 +19,7 @@ func markdownEntity(r rune) string {
 	case '*':
 		return "&#42;" // emphasis, list item
 	case '_':
-		return "&#95;" // emphasis
+		return "&#95;" // emphasis (not inside a word: see EscapeMarkdown)
 	case '`':
 		return "&#96;" // code span
 	case '~':
@@ -46,7 +48,9 @@ func markdownEntity(r rune) string {
 // reason embedding error text, a warning, a revision), show as literal text in Markdown
 // and in HTML, on one line: markup characters become character references, line breaks
 // and tabs become spaces, and other control or bidirectional-override characters become
-// U+FFFD, so the text can neither break a table nor inject HTML.
+// U+FFFD, so the text can neither break a table nor inject HTML. An underscore between
+// two letters or digits stays as it is, so that "error_rate" reads as it is in raw
+// Markdown too: GitHub never takes one inside a word for emphasis.
 func EscapeMarkdown(s string) string {
 	if strings.IndexFunc(s, needsMarkdownEscape) < 0 {
 		return s
@@ -54,8 +58,12 @@ func EscapeMarkdown(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	for _, r := range s {
+	prev := rune(0)
+	for i, r := range s {
+		next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
 		switch e := markdownEntity(r); {
+		case r == '_' && isWordRune(prev) && isWordRune(next):
+			b.WriteByte('_')
 		case e != "":
 			b.WriteString(e)
 		case isLineBreak(r) || r == '\t':
@@ -65,9 +73,13 @@ func EscapeMarkdown(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+		prev = r
 	}
 	return b.String()
 }
+
+// isWordRune: a letter or a digit, between which an underscore is not emphasis.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // escapeTerminal keeps s on one line of a terminal and stops it from sending escape
 // sequences: control characters (line breaks, tabs, ESC) and bidirectional overrides are

@@ -9,6 +9,9 @@ import (
 // references are the character references EscapeMarkdown writes.
 var references = regexp.MustCompile(`&(#[0-9]+|lt|gt|amp);`)
 
+// intraword are the underscores inside words, which are not markup.
+var intraword = regexp.MustCompile(`[\pL\pN]_+[\pL\pN]`)
+
 func TestEscapeMarkdown(t *testing.T) {
 	cases := []struct {
 		name, in, want string
@@ -18,6 +21,8 @@ func TestEscapeMarkdown(t *testing.T) {
 		{"table separator", "a|b", "a&#124;b"},
 		{"bold", "**x**", "&#42;&#42;x&#42;&#42;"},
 		{"emphasis and strikethrough", "_a_ ~~b~~", "&#95;a&#95; &#126;&#126;b&#126;&#126;"},
+		{"underscores inside words stay readable", "error_rate db_cpu_per_req", "error_rate db_cpu_per_req"},
+		{"underscores at a word's edge", "a_ _b x_*y*_z 1_2", "a&#95; &#95;b x&#95;&#42;y&#42;&#95;z 1_2"},
 		{"code span", "`rm -rf /`", "&#96;rm -rf /&#96;"},
 		{"link", "[click](https://evil.example)", "&#91;click&#93;(https://evil.example)"},
 		{"image", "![x](y)", "!&#91;x&#93;(y)"},
@@ -39,7 +44,7 @@ func TestEscapeMarkdown(t *testing.T) {
 			if got != c.want {
 				t.Errorf("EscapeMarkdown(%q) = %q, want %q", c.in, got, c.want)
 			}
-			if strings.ContainsAny(references.ReplaceAllString(got, ""), "|*_`~[]<>&#\\$\n\r") {
+			if strings.ContainsAny(intraword.ReplaceAllString(references.ReplaceAllString(got, ""), ""), "|*_`~[]<>&#\\$\n\r") {
 				t.Errorf("EscapeMarkdown(%q) = %q still holds markup", c.in, got)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,15 +21,18 @@ import (
 const HTMLFile = "stackgate-report.html"
 
 // HTML writes the full report of v as one self-contained page — no scripts, no external
-// resources, so it works offline and as a CI artifact: the verdict, what was compared,
-// the reasons, the verdict table of every metric, and per scenario inline SVG charts of
-// the latency spectrum (baseline vs head), each gated metric's per-run samples with the
-// baseline's confidence band, and throughput and p99 second by second of head's runs.
-// base may be nil (nothing to compare with); a baseline rebuilt from a baseline file has
-// samples but no histograms or series: every chart that lacks its data is replaced by a
-// sentence saying so. Every string is escaped by html/template, control characters are
-// replaced, and the colours come from a colour-blind-safe palette (Okabe–Ito) with a dark
-// variant.
+// resources, so it works offline and as a CI artifact — most important first: a filled
+// badge with the verdict and its headline, the overview charts of what decided it (the same
+// as the PR comment's), what did not pass with why, what changed besides, then what was
+// compared, the table of metrics and per scenario inline SVG charts of the latency
+// spectrum (baseline vs head), each gated metric's per-run samples with the baseline's
+// confidence band, and throughput and p99 second by second of head's runs. base may be nil
+// (nothing to compare with); a baseline rebuilt from a baseline file has samples but no
+// histograms or series: every chart that lacks its data is replaced by a sentence saying
+// so. The page fits a phone's width: tables turn into stacked rows, charts scale. Every
+// string is escaped by html/template, control characters are replaced, and the colours
+// come from a colour-blind-safe palette (Okabe–Ito) with a dark variant; levels are always
+// written out, never shown by colour alone.
 func HTML(w io.Writer, v *compare.Verdict, head, base *result.Result) error {
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, newHTMLPage(v, head, base)); err != nil {
@@ -44,6 +48,9 @@ func HTML(w io.Writer, v *compare.Verdict, head, base *result.Result) error {
 // string may carry (html/template leaves them) with U+FFFD, so that no text on the page
 // reads differently from what it is; the page's own line breaks stay.
 func withoutControls(page string) string {
+	if strings.IndexFunc(page, func(r rune) bool { return r != '\n' && isControl(r) }) < 0 {
+		return page
+	}
 	return strings.Map(func(r rune) rune {
 		if r != '\n' && isControl(r) {
 			return '\uFFFD'
@@ -54,12 +61,14 @@ func withoutControls(page string) string {
 
 // htmlPage is what the template shows.
 type htmlPage struct {
-	Suite, Level, LevelClass, Reason, Hint, Tool string
-	Facts                                        []htmlFact
-	Metrics, AllMetrics                          htmlTable // the gated metrics and all that did not pass; every metric
-	Reasons                                      []htmlReason
-	NotComparable, Drift, Warnings               []string
-	Scenarios                                    []htmlScenario
+	Suite, Level, LevelClass, Headline, Detail, Hint, Tool string
+	Overview                                               []htmlChart // what decided the verdict
+	Findings, AlsoChanged                                  []htmlRow
+	Facts                                                  []htmlFact
+	Metrics, AllMetrics                                    htmlTable // the important metrics; every metric
+	NotComparable, Drift, Warnings                         []string
+	Scenarios                                              []htmlScenario
+	ScenariosNote                                          string // said once for every scenario
 }
 
 type htmlFact struct{ Label, Text string }
@@ -72,11 +81,9 @@ type htmlTable struct {
 }
 
 type htmlRow struct {
-	Scenario, Metric, Baseline, Head, CV, Change, P, Level, LevelClass, Reason string
-	Gated                                                                      bool
+	Scenario, Metric, Baseline, Head, CV, Change, P, Level, LevelClass, Why, Kind string
+	Gated, Improved                                                               bool
 }
-
-type htmlReason struct{ Level, LevelClass, Scenario, Text string }
 
 type htmlScenario struct {
 	ID, Name, Level, LevelClass, Reason string
@@ -89,15 +96,29 @@ type htmlScenario struct {
 type htmlChart struct {
 	Title, Note string
 	Wide        bool
-	SVG         template.HTML // written by svgWriter, which escapes every text
+	SVG         template.HTML // written by svgWriter or barsHTML, which escape every text
 	Missing     string
+	tooShort    bool // a chart over time of a phase too short for one
 }
 
 func newHTMLPage(v *compare.Verdict, head, base *result.Result) *htmlPage {
 	names := sideNamesOf(v)
+	attention := attentionRows(v)
 	p := &htmlPage{
-		Suite: v.Suite, Level: levelWord(v.Level), LevelClass: levelClass(v.Level), Reason: v.Reason,
-		NotComparable: v.NotComparable, Warnings: v.Warnings,
+		Suite: v.Suite, Level: strings.ToUpper(string(v.Level)), LevelClass: levelClass(v.Level),
+		Headline: headline(v, attention), NotComparable: v.NotComparable, Warnings: v.Warnings,
+	}
+	if len(attention) == 0 || attention[0].level != compare.Error {
+		p.Detail = errorDetail(v)
+	}
+	for _, c := range changeCharts(v) {
+		p.Overview = append(p.Overview, overviewFigure(&c))
+	}
+	for _, r := range attention {
+		p.Findings = append(p.Findings, newHTMLRow(r))
+	}
+	for _, r := range alsoChangedRows(v) {
+		p.AlsoChanged = append(p.AlsoChanged, newHTMLRow(r))
 	}
 	for _, f := range comparedFacts(v) {
 		p.Facts = append(p.Facts, htmlFact{f.label, f.text})
@@ -106,7 +127,7 @@ func newHTMLPage(v *compare.Verdict, head, base *result.Result) *htmlPage {
 		p.Facts = append(p.Facts, htmlFact{"machine", describeMachine(head.Fingerprint)})
 		p.Tool = head.Tool
 	}
-	if v.Mode == compare.ModeNone {
+	if showsHint(v) {
 		p.Hint = noBaselineHint
 	}
 	rows := verdictRows(v)
@@ -114,9 +135,6 @@ func newHTMLPage(v *compare.Verdict, head, base *result.Result) *htmlPage {
 	p.Metrics = newHTMLTable(v, compact, names)
 	if omitted > 0 {
 		p.AllMetrics = newHTMLTable(v, rows, names)
-	}
-	for _, r := range nonPassReasons(v) {
-		p.Reasons = append(p.Reasons, htmlReason{levelWord(r.level), levelClass(r.level), r.scenario, r.text})
 	}
 	p.Drift = driftLines(rows)
 	for i := range v.Scenarios {
@@ -128,7 +146,31 @@ func newHTMLPage(v *compare.Verdict, head, base *result.Result) *htmlPage {
 		s.Charts, s.Runs = scenarioCharts(v, sc, head, base, names)
 		p.Scenarios = append(p.Scenarios, s)
 	}
+	p.ScenariosNote = dropTooShort(p.Scenarios)
 	return p
+}
+
+// dropTooShort says once, instead of in every scenario, that the phases were too short for
+// charts over time (a quick run): when no scenario has such a chart, their boxes go.
+func dropTooShort(scenarios []htmlScenario) string {
+	short := 0
+	for _, s := range scenarios {
+		for _, c := range s.Charts {
+			if c.tooShort {
+				short++
+			} else if c.Missing == "" && !c.Wide {
+				return "" // some scenario has a chart over time: say it where it is missing
+			}
+		}
+	}
+	if short == 0 {
+		return ""
+	}
+	for i := range scenarios {
+		scenarios[i].Charts = slices.DeleteFunc(scenarios[i].Charts, func(c htmlChart) bool { return c.tooShort })
+	}
+	return "The measured phases lasted about a second (a quick run), too short to show throughput and latency over time: " +
+		"the charts below are of the whole phases."
 }
 
 func newHTMLTable(v *compare.Verdict, rows []verdictRow, names sideNames) htmlTable {
@@ -140,11 +182,18 @@ func newHTMLTable(v *compare.Verdict, rows []verdictRow, names sideNames) htmlTa
 }
 
 func newHTMLRow(r verdictRow) htmlRow {
-	c := r.cells(func(s string) string { return s })
-	return htmlRow{
+	c := r.cells()
+	row := htmlRow{
 		Scenario: c.scenario, Metric: c.metric, Baseline: c.baseline, Head: c.head, CV: c.cv, Change: c.change, P: c.p,
-		Level: levelWord(r.level), LevelClass: levelClass(r.level), Reason: r.reason, Gated: r.metric != nil && r.metric.Gated,
+		Level: levelWord(r.level), LevelClass: levelClass(r.level), Why: r.why(),
 	}
+	if m := r.metric; m != nil {
+		row.Gated, row.Improved = m.Gated, m.Improved
+		if changed(m) {
+			row.Kind = changeKind(m)
+		}
+	}
+	return row
 }
 
 // levelClass is the style of a level's badge; an unknown level gets a neutral one.
@@ -308,16 +357,9 @@ func dotsFigure(name string, m *compare.MetricVerdict, head, base *result.Scenar
 	return c
 }
 
-// betterNote says a metric's unit and which way is better.
+// betterNote says which way is better.
 func betterNote(m *compare.MetricVerdict) string {
-	parts := []string{}
-	if m.Unit != "" {
-		parts = append(parts, m.Unit)
-	}
-	if better, ok := map[string]string{"higher": "higher is better", "lower": "lower is better"}[m.Better]; ok {
-		parts = append(parts, better)
-	}
-	return strings.Join(parts, ", ")
+	return map[string]string{compare.BetterHigher: "higher is better", compare.BetterLower: "lower is better"}[m.Better]
 }
 
 // runsNote explains the dot charts once per scenario.
@@ -341,7 +383,7 @@ func samplesRow(sc *result.Scenario, name, unit, label, class string, sum compar
 			continue
 		}
 		row.values = append(row.values, v)
-		row.titles = append(row.titles, fmt.Sprintf("%s run %d: %s", label, r.Run, formatQuantity(v, unit)))
+		row.titles = append(row.titles, fmt.Sprintf("%s run %d: %s", label, r.Run, FormatQuantity(v, unit)))
 	}
 	if sum.N > 0 {
 		row.median = sum.Median
@@ -357,7 +399,7 @@ func throughputFigure(name string, sc *result.Scenario) htmlChart {
 		return c
 	}
 	if longest(runs) < minSeriesSeconds {
-		c.Missing = "The throughput phase lasted one second: too short to show over time."
+		c.Missing, c.tooShort = "The throughput phase lasted one second: too short to show over time.", true
 		return c
 	}
 	c.Note = "Requests completed in each second of the throughput phase (closed loop" + connectionsText(sc) + "), " + plural(len(runs), "head run", "head runs") + "."
@@ -378,7 +420,7 @@ func p99Figure(name string, sc *result.Scenario) htmlChart {
 		return c
 	}
 	if longest(runs) < minSeriesSeconds {
-		c.Missing = "The latency phase lasted one second: too short to show over time."
+		c.Missing, c.tooShort = "The latency phase lasted one second: too short to show over time.", true
 		return c
 	}
 	c.Note = "99th percentile latency of the answers completed in each second of the latency phase" + rateText(sc) + ", " + plural(len(runs), "head run", "head runs") + "."
@@ -432,8 +474,10 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
 // htmlSource is the page. Light and dark colours are CSS variables; the charts' elements
 // carry classes that take them. Text colours meet WCAG AA on their backgrounds; the
-// sides differ by colour (blue and orange, safe for colour-blind readers) and by dash or
-// fill, and levels are always written out, never shown by colour alone.
+// sides differ by colour (blue and the text colour, neither a level's) and by dash or
+// fill, and levels are always written out, never shown by colour alone. Under 700 px a
+// table's rows become stacked blocks, so change and verdict stay in view without a
+// sideways scroll of the page.
 const htmlSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -445,63 +489,100 @@ const htmlSource = `<!DOCTYPE html>
 :root {
   --bg: #ffffff; --fg: #1b1b1b; --muted: #4d4d4d; --line: #d0d0d0; --stripe: #f4f5f7;
   --grid: #e4e4e4; --axis: #6b6b6b;
-  --base: #0072b2; --head: #d55e00; --band: rgba(0, 114, 178, 0.16);
-  --pass: #009e73; --warn: #e69f00; --fail: #d55e00; --inconclusive: #56b4e9; --error: #cc79a7;
+  --base: #0072b2; --head: #3d3d3d; --band: rgba(0, 114, 178, 0.16);
+  --pass: #00734f; --warn: #e69f00; --fail: #c62828; --inconclusive: #0072b2; --error: #8e2d6b; --improved: #009e73;
+  --on-pass: #ffffff; --on-warn: #1b1b1b; --on-fail: #ffffff; --on-inconclusive: #ffffff; --on-error: #ffffff;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #16181c; --fg: #e8e8e8; --muted: #b8b8b8; --line: #3a3f47; --stripe: #1e2126;
     --grid: #2d3138; --axis: #8d939c;
-    --base: #56b4e9; --head: #e69f00; --band: rgba(86, 180, 233, 0.2);
+    --base: #56b4e9; --head: #e8e8e8; --band: rgba(86, 180, 233, 0.2);
+    --pass: #2e9d74; --fail: #e5534b; --inconclusive: #3d8fd1; --error: #b5548e;
+    --on-pass: #0b0b0b; --on-fail: #0b0b0b; --on-inconclusive: #0b0b0b; --on-error: #0b0b0b;
   }
 }
 * { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: anywhere; }
 header, main, footer { max-width: 1240px; margin: 0 auto; padding: 0 24px; }
+@media (max-width: 700px) { header, main, footer { padding: 0 12px; } }
 header { padding-top: 20px; }
-h1 { font-size: 26px; margin: 4px 0 8px; }
+h1 { font-size: 26px; margin: 4px 0 8px; line-height: 1.3; }
 h2 { font-size: 20px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .tool, .note, figcaption, footer, .hint { color: var(--muted); }
 .tool { margin: 0; font-size: 13px; letter-spacing: .04em; text-transform: uppercase; }
-.reason { font-size: 17px; margin: 0 0 12px; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 8px; }
+.headline { font-size: 19px; margin: 0 0 12px; }
+pre.detail { white-space: pre-wrap; font-size: 13px; background: var(--stripe); padding: 8px 12px; border-left: 4px solid var(--error); }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 16px; margin: 0 0 8px; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-.badge { display: inline-block; padding: 0 8px; border: 2px solid var(--c, var(--line)); border-left-width: 8px; border-radius: 4px; font-weight: 700; white-space: nowrap; }
-.lvl-pass { --c: var(--pass); } .lvl-warn { --c: var(--warn); } .lvl-fail { --c: var(--fail); }
-.lvl-inconclusive { --c: var(--inconclusive); } .lvl-error { --c: var(--error); }
+dl.facts dd { margin: 0; }
+.badge { display: inline-block; padding: 0 8px; border-radius: 4px; font-weight: 700; white-space: nowrap; background: var(--c, var(--line)); color: var(--on, var(--fg)); }
+.lvl-pass { --c: var(--pass); --on: var(--on-pass); } .lvl-warn { --c: var(--warn); --on: var(--on-warn); }
+.lvl-fail { --c: var(--fail); --on: var(--on-fail); } .lvl-inconclusive { --c: var(--inconclusive); --on: var(--on-inconclusive); }
+.lvl-error { --c: var(--error); --on: var(--on-error); }
+h1 .badge { font-size: 30px; padding: 2px 16px; margin-right: 8px; letter-spacing: .03em; }
+.improved { color: var(--improved); font-weight: 700; }
 ul { padding-left: 20px; }
-li { margin: 2px 0; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 14px; min-width: 100%; }
+li { margin: 2px 0; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th { position: sticky; top: 0; background: var(--bg); }
+th { background: var(--bg); }
 tbody tr:nth-child(even) { background: var(--stripe); }
 th.text, td.text { text-align: left; }
-td.why { white-space: normal; min-width: 16em; text-align: left; color: var(--muted); }
+td.why { white-space: normal; min-width: 14em; text-align: left; color: var(--muted); }
 tr.gated td.metric { font-weight: 700; }
+@media (max-width: 700px) {
+  table.rows thead { display: none; }
+  table.rows, table.rows tbody { display: block; }
+  table.rows tr { display: grid; grid-template-columns: max-content minmax(0, 1fr) max-content; gap: 0 10px; padding: 6px 4px; border-bottom: 1px solid var(--line); }
+  table.rows td { display: block; border: 0; padding: 0; text-align: left; white-space: normal; grid-column: 1 / -1; }
+  table.rows td.scenario { grid-column: 1; grid-row: 1; font-weight: 600; }
+  table.rows td.metric { grid-column: 2; grid-row: 1; }
+  table.rows td.verdict { grid-column: 3; grid-row: 1; text-align: right; }
+  table.rows td.change { font-size: 17px; font-weight: 700; }
+  table.rows td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-weight: 400; font-size: 13px; }
+  table.rows td.metric::before { content: none; }
+  td.why { min-width: 0; }
+  .tick:nth-child(even) { display: none; }
+}
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 16px; }
 a { color: inherit; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 16px 24px; }
-.charts.runs { grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(480px, 100%), 1fr)); gap: 16px 24px; }
+.charts.runs { grid-template-columns: repeat(auto-fill, minmax(min(340px, 100%), 1fr)); }
 h3 { font-size: 16px; margin: 20px 0 4px; }
 figure { margin: 0; min-width: 0; }
 figure.wide { grid-column: 1 / -1; max-width: 860px; }
+section.overview figure { margin: 0 0 20px; max-width: 980px; }
 details { margin-top: 12px; }
 summary { cursor: pointer; font-weight: 600; }
 figcaption { font-size: 13px; margin-bottom: 4px; }
 figcaption strong { color: var(--fg); font-size: 15px; display: block; }
 .missing { font-style: italic; color: var(--muted); border: 1px dashed var(--line); padding: 12px; margin: 0; }
 footer { margin-top: 32px; padding-bottom: 24px; font-size: 13px; }
+.bars { font-size: 13px; }
+.bar-row { display: grid; grid-template-columns: minmax(4em, 14em) minmax(0, 1fr) minmax(5em, max-content); gap: 0 10px; align-items: center; min-height: 26px; }
+.bar-label { text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bar-value { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.track { position: relative; height: 26px; }
+.bar { position: absolute; top: 5px; height: 16px; border-radius: 2px; }
+.zero, .tol { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px solid var(--axis); }
+.tol-warn { border-left: 2px dashed var(--warn); }
+.tol-fail { border-left: 2px dashed var(--fail); }
+.fill-fail { background: var(--fail); } .fill-warn { background: var(--warn); } .fill-inconclusive { background: var(--inconclusive); }
+.fill-error { background: var(--error); } .fill-pass { background: var(--axis); opacity: .55; } .fill-improved { background: var(--improved); }
+.bar-axis .track { height: 18px; border-top: 1px solid var(--axis); }
+.tick { position: absolute; transform: translateX(-50%); font-size: 11px; color: var(--muted); white-space: nowrap; }
+@media (max-width: 700px) { .bar-row { grid-template-columns: minmax(3em, 7em) minmax(0, 1fr) max-content; } }
 svg.chart { display: block; width: 100%; height: auto; font: 11px system-ui, sans-serif; }
 svg.chart text { fill: var(--muted); }
 svg.chart .grid { stroke: var(--grid); stroke-width: 1; }
 svg.chart .axis { stroke: var(--axis); stroke-width: 1; }
 svg.chart .line-base { fill: none; stroke: var(--base); stroke-width: 2; stroke-dasharray: 7 4; }
 svg.chart .line-head { fill: none; stroke: var(--head); stroke-width: 2.5; }
-svg.chart .line-run { fill: none; stroke: var(--head); stroke-width: 1; opacity: .4; }
+svg.chart .line-run { fill: none; stroke: var(--head); stroke-width: 1; opacity: .35; }
 svg.chart .pt-head { fill: var(--head); }
-svg.chart .pt-run { fill: var(--head); opacity: .4; }
+svg.chart .pt-run { fill: var(--head); opacity: .35; }
 svg.chart .pt-base { fill: var(--base); }
 svg.chart .band { fill: var(--band); }
 svg.chart .mark-base { stroke: var(--base); stroke-width: 2; stroke-dasharray: 4 3; }
@@ -514,21 +595,35 @@ svg.chart .dot-head { fill: var(--head); stroke: var(--bg); stroke-width: 1; }
 <header>
 <p class="tool">stackgate report</p>
 <h1><span class="badge {{.LevelClass}}">{{.Level}}</span> {{.Suite}}</h1>
-{{with .Reason}}<p class="reason">{{.}}</p>
-{{end}}{{if .Facts}}<dl class="facts">
-{{range .Facts}}<dt>{{.Label}}</dt><dd>{{.Text}}</dd>
-{{end}}</dl>
+{{with .Headline}}<p class="headline">{{.}}</p>
+{{end}}{{with .Detail}}<pre class="detail">{{.}}</pre>
 {{end}}{{with .Hint}}<p class="hint">{{.}}</p>
-{{end}}{{if .Scenarios}}<nav aria-label="scenarios"><ul>
-{{range .Scenarios}}<li><a href="#{{.ID}}">{{.Name}}</a> <span class="badge {{.LevelClass}}">{{.Level}}</span></li>
-{{end}}</ul></nav>
 {{end}}</header>
 <main>
-{{if .Reasons}}<section>
-<h2>Why</h2>
-<ul>
-{{range .Reasons}}<li><span class="badge {{.LevelClass}}">{{.Level}}</span> {{.Scenario}}: {{.Text}}</li>
-{{end}}</ul>
+{{if .Overview}}<section class="overview">
+<h2>What decided the verdict</h2>
+{{range .Overview}}<figure>
+<figcaption><strong>{{.Title}}</strong>{{.Note}}</figcaption>
+{{.SVG}}</figure>
+{{end}}</section>
+{{end}}{{if .Findings}}<section>
+<h2>Findings</h2>
+<div class="scroll"><table class="rows">
+<thead><tr><th class="text">verdict</th><th class="text">scenario</th><th class="text">metric</th><th>{{.Metrics.BaseName}}</th><th>head</th><th>change</th><th class="text">why</th></tr></thead>
+<tbody>
+{{range .Findings}}<tr><td class="text verdict"><span class="badge {{.LevelClass}}">{{.Level}}</span></td><td class="text scenario">{{.Scenario}}</td><td class="text metric" data-label="metric">{{.Metric}}</td><td data-label="{{$.Metrics.BaseName}}">{{.Baseline}}</td><td data-label="head">{{.Head}}</td><td class="change" data-label="change">{{.Change}}</td><td class="why">{{.Why}}</td></tr>
+{{end}}</tbody>
+</table></div>
+</section>
+{{end}}{{if .AlsoChanged}}<section>
+<h2>Also changed</h2>
+<p class="note">Significant changes that did not decide the verdict: metrics that are not gated, changes within the tolerance, and improvements.</p>
+<div class="scroll"><table class="rows">
+<thead><tr><th class="text">scenario</th><th class="text">metric</th><th>{{.Metrics.BaseName}}</th><th>head</th><th>change</th><th>p</th><th class="text">how</th></tr></thead>
+<tbody>
+{{range .AlsoChanged}}<tr><td class="text scenario">{{.Scenario}}</td><td class="text metric" data-label="metric">{{.Metric}}</td><td data-label="{{$.Metrics.BaseName}}">{{.Baseline}}</td><td data-label="head">{{.Head}}</td><td class="change" data-label="change">{{.Change}}</td><td data-label="p">{{.P}}</td><td class="text verdict">{{if .Improved}}<span class="improved">{{.Kind}}</span>{{else}}{{.Kind}}{{end}}</td></tr>
+{{end}}</tbody>
+</table></div>
 </section>
 {{end}}{{if .NotComparable}}<section>
 <h2>Not comparable</h2>
@@ -536,9 +631,24 @@ svg.chart .dot-head { fill: var(--head); stroke: var(--bg); stroke-width: 1; }
 {{range .NotComparable}}<li>{{.}}</li>
 {{end}}</ul>
 </section>
-{{end}}{{if .Metrics.Rows}}<section>
+{{end}}{{if .Warnings}}<section>
+<h2>Warnings</h2>
+<ul>
+{{range .Warnings}}<li>{{.}}</li>
+{{end}}</ul>
+</section>
+{{end}}<section>
+<h2>What was compared</h2>
+{{if .Facts}}<dl class="facts">
+{{range .Facts}}<dt>{{.Label}}</dt><dd>{{.Text}}</dd>
+{{end}}</dl>
+{{end}}{{if .Scenarios}}<nav aria-label="scenarios"><ul>
+{{range .Scenarios}}<li><a href="#{{.ID}}">{{.Name}}</a> <span class="badge {{.LevelClass}}">{{.Level}}</span></li>
+{{end}}</ul></nav>
+{{end}}</section>
+{{if .Metrics.Rows}}<section>
 <h2>Metrics</h2>
-<p class="note">The gated metrics and every metric that did not pass; gated metrics in bold. ± is the half-width of the median's 95 % confidence interval, cv the run-to-run variation.</p>
+<p class="note">The gated metrics and every metric that did not pass or changed; gated metrics in bold. ± is the half-width of the median's 95 % confidence interval, cv the run-to-run variation, p that of the change shown.</p>
 {{template "table" .Metrics}}
 {{with .AllMetrics.Rows}}<details>
 <summary>All {{len .}} metrics</summary>
@@ -551,12 +661,7 @@ svg.chart .dot-head { fill: var(--head); stroke: var(--bg); stroke-width: 1; }
 {{range .Drift}}<li>{{.}}</li>
 {{end}}</ul>
 </section>
-{{end}}{{if .Warnings}}<section>
-<h2>Warnings</h2>
-<ul>
-{{range .Warnings}}<li>{{.}}</li>
-{{end}}</ul>
-</section>
+{{end}}{{with .ScenariosNote}}<p class="note">{{.}}</p>
 {{end}}{{range .Scenarios}}<section id="{{.ID}}">
 <h2>{{.Name}} <span class="badge {{.LevelClass}}">{{.Level}}</span></h2>
 {{with .Reason}}<p>{{.}}</p>
@@ -581,10 +686,10 @@ svg.chart .dot-head { fill: var(--head); stroke: var(--bg); stroke-width: 1; }
 </footer>
 </body>
 </html>
-{{define "table"}}<div class="scroll"><table>
-<thead><tr><th class="text">scenario</th><th class="text">metric</th>{{if .Compared}}<th>{{.BaseName}}</th>{{end}}<th>head</th><th>cv</th>{{if .Compared}}<th>change</th><th>p</th><th class="text">verdict</th>{{end}}<th class="text">reason</th></tr></thead>
+{{define "table"}}<div class="scroll"><table class="rows">
+<thead><tr><th class="text">scenario</th><th class="text">metric</th>{{if .Compared}}<th>{{.BaseName}}</th>{{end}}<th>head</th><th>cv</th>{{if .Compared}}<th>change</th><th>p</th><th class="text">verdict</th>{{end}}</tr></thead>
 <tbody>
-{{$compared := .Compared}}{{range .Rows}}<tr{{if .Gated}} class="gated"{{end}}><td class="text">{{.Scenario}}</td><td class="text metric">{{.Metric}}</td>{{if $compared}}<td>{{.Baseline}}</td>{{end}}<td>{{.Head}}</td><td>{{.CV}}</td>{{if $compared}}<td>{{.Change}}</td><td>{{.P}}</td><td class="text"><span class="badge {{.LevelClass}}">{{.Level}}</span></td>{{end}}<td class="why">{{.Reason}}</td></tr>
+{{$compared := .Compared}}{{$base := .BaseName}}{{range .Rows}}<tr{{if .Gated}} class="gated"{{end}}><td class="text scenario">{{.Scenario}}</td><td class="text metric" data-label="metric">{{.Metric}}</td>{{if $compared}}<td data-label="{{$base}}">{{.Baseline}}</td>{{end}}<td data-label="head">{{.Head}}</td><td data-label="cv">{{.CV}}</td>{{if $compared}}<td class="change" data-label="change">{{.Change}}{{if .Improved}} <span class="improved">improved</span>{{end}}</td><td data-label="p">{{.P}}</td><td class="text verdict"><span class="badge {{.LevelClass}}">{{.Level}}</span></td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>{{end}}
 `

@@ -19,19 +19,31 @@ type MarkdownOptions struct {
 	RunURL   string   // link to the workflow run (where the HTML report artifact is), "" = none
 	MaxBytes int      // hard size budget (0 = DefaultMarkdownBytes; GitHub's limit is 65536)
 	Notes    []string // extra lines shown under the verdict line (e.g. "this PR changes the baseline")
-	// Chart adds a Mermaid chart of the key metric (MermaidChart), which GitHub renders; it is
-	// the first thing left out when the size budget needs room.
+	// Chart adds the overview charts (MermaidChart), which GitHub renders, under the
+	// findings; they are among the first things left out when the size budget needs room.
 	Chart bool
+	// Accepted is set when a label accepted the regression: the verdict line then says
+	// ACCEPTED, with the label and who applied it, instead of FAIL or WARN.
+	Accepted *Acceptance
 }
 
-// Markdown renders v for a pull-request comment or a job summary: the verdict line, the
-// notes, what was compared, a compact table of the gated metrics and of everything that did
-// not pass, the reasons, every metric folded in <details>, why the sides are not comparable,
-// the warnings, and the link to the run. Every string stackgate does not control is escaped
-// (EscapeMarkdown). The result never exceeds the size budget: the details go first, then
-// passing table rows from the bottom, the reasons, the warnings, the other rows from the
-// bottom, and the rest; a line says how many rows were left out. The marker and the
-// verdict line stay (cut only if they alone exceed the budget).
+// Acceptance is a regression accepted by a label on the pull request.
+type Acceptance struct {
+	Label string
+	By    string // the login of who applied it, "" when unknown
+}
+
+// Markdown renders v for a pull-request comment or a job summary, most important first.
+// A pass is one line, with everything else folded in <details>. Otherwise: the verdict
+// line as a heading (the worst finding and how many more), the notes, a table of what did
+// not pass, worst first, with why; the overview charts; the significant changes that did
+// not decide the verdict ("also changed"); why the sides are not comparable; the warnings;
+// then, folded, what was compared and the table of every metric. No reason is given twice.
+// Every string stackgate does not control is escaped (EscapeMarkdown). The result never
+// exceeds the size budget: the full table's rows go first (from the bottom), then the
+// charts, the "also changed" rows, the warnings, the findings' rows (from the bottom, a
+// line says how many were left out) and the rest; the marker and the verdict line stay
+// (cut only if they alone exceed the budget).
 func Markdown(v *compare.Verdict, opt MarkdownOptions) string {
 	budget := opt.MaxBytes
 	if budget <= 0 {
@@ -42,61 +54,89 @@ func Markdown(v *compare.Verdict, opt MarkdownOptions) string {
 	return cutToBudget(doc.String(), budget)
 }
 
-// levelEmoji marks the verdict line and the verdict cells.
+// levelEmoji marks the verdict line and the table cells: each legible on white and on
+// GitHub's dark background.
 var levelEmoji = map[compare.Level]string{
 	compare.Pass:         "✅",
 	compare.Warn:         "⚠️",
 	compare.Fail:         "❌",
-	compare.Inconclusive: "❔",
+	compare.Inconclusive: "🔷",
 	compare.Error:        "💥",
 }
 
+// acceptedEmoji marks a regression accepted by a label.
+const acceptedEmoji = "🏷️"
+
 func markdownDoc(v *compare.Verdict, opt MarkdownOptions) *mdDoc {
-	rows := verdictRows(v)
-	for i := range rows {
-		rows[i].markdown = markdownCells(v, rows[i])
-	}
-	compact, _ := shownRows(rows, false)
-	top := fixedBlock(markerLine(opt.Marker) + markdownVerdictLine(v))
+	attention := attentionRows(v)
+	quiet := v.Level == compare.Pass && opt.Accepted == nil // one line; the rest folded
+	top := fixedBlock(markerLine(opt.Marker) + markdownVerdictLine(v, attention, opt.Accepted) + errorQuote(v, attention))
 	notes := listBlock("", bullets(opt.Notes), "notes")
-	facts := optionalBlock(markdownFacts(v))
 	var hint *mdBlock
-	if v.Mode == "none" {
-		hint = optionalBlock(noBaselineHint + "\n")
+	if showsHint(v) {
+		hint = optionalBlock(noBaselineHint + "\n") // stackgate's own words, with code spans
 	}
-	tbl := tableBlock(v, compact)
-	reasons := listBlock("", reasonBullets(nonPassReasons(v)), "reasons")
+	findings := findingsBlock(attention)
 	var chart *mdBlock
 	if opt.Chart {
 		chart = optionalBlock(MermaidChart(v))
 	}
-	details := optionalBlock(detailsSection(v, rows))
+	also := alsoChangedBlock(v, alsoChangedRows(v))
 	notComparable := listBlock("**Not comparable**\n", bullets(v.NotComparable), "reasons")
 	warnings := listBlock("**Warnings**\n", bullets(v.Warnings), "warnings")
+	rows := verdictRows(v)
 	link := optionalBlock(runLink(opt.RunURL))
+	var details *mdBlock
+	blocks := []*mdBlock{top, notes, hint, findings, chart, also, notComparable, warnings}
+	if quiet {
+		// Everything but the verdict line is folded: what was compared, what changed
+		// besides, the warnings, the table, the link.
+		details = detailsBlock(v, rows, passSummary(rows, also, warnings), []*mdBlock{also, warnings}, link)
+		blocks = []*mdBlock{top, notes, details}
+		also, warnings, link = nil, nil, nil
+	} else {
+		details = detailsBlock(v, rows, "All "+plural(len(rows), "metric", "metrics")+" · what was compared", nil, nil)
+		blocks = append(blocks, details, link)
+	}
 	return &mdDoc{
-		blocks: []*mdBlock{top, notes, facts, hint, tbl, reasons, chart, details, notComparable, warnings, link},
-		shrinks: []shrink{{chart, 0}, {details, 0}, {tbl, countNonPass(compact)}, {reasons, 0}, {warnings, 0}, {tbl, 0},
-			{notComparable, 0}, {notes, 0}, {hint, 0}, {facts, 0}, {link, 0}},
+		blocks: blocks,
+		shrinks: []shrink{{details, 0}, {chart, 0}, {also, 0}, {warnings, 0}, {findings, 0},
+			{notComparable, 0}, {notes, 0}, {hint, 0}, {link, 0}},
 	}
 }
 
-func countNonPass(rows []verdictRow) int {
-	n := 0
-	for _, r := range rows {
-		if r.level != compare.Pass {
-			n++
+// markdownVerdictLine is the first thing a reader sees: a heading with the level and the
+// headline unless the verdict passed, when it is one quiet line.
+func markdownVerdictLine(v *compare.Verdict, rows []verdictRow, acc *Acceptance) string {
+	text := EscapeMarkdown(headline(v, rows))
+	suite := EscapeMarkdown(v.Suite)
+	switch {
+	case acc != nil:
+		by := "by someone the GitHub API did not name"
+		if acc.By != "" {
+			by = "by @" + EscapeMarkdown(acc.By)
 		}
+		return fmt.Sprintf("### %s ACCEPTED · %s — regression accepted with the label “%s” %s: %s\n",
+			acceptedEmoji, suite, EscapeMarkdown(acc.Label), by, text)
+	case v.Level == compare.Pass:
+		return strings.TrimSpace(fmt.Sprintf("%s **PASS** · %s — %s", levelEmoji[v.Level], suite, text)) + "\n"
 	}
-	return n
+	return strings.TrimSpace(fmt.Sprintf("### %s %s · %s — %s", levelEmoji[v.Level], strings.ToUpper(string(v.Level)), suite, text)) + "\n"
 }
 
-func markdownVerdictLine(v *compare.Verdict) string {
-	line := fmt.Sprintf("%s **%s** · %s", levelEmoji[v.Level], strings.ToUpper(string(v.Level)), EscapeMarkdown(v.Suite))
-	if v.Reason != "" {
-		line += " — " + EscapeMarkdown(v.Reason)
+// errorQuote quotes what an error's reason says beyond its first line (a process's log),
+// line by line, when no row of the findings carries it.
+func errorQuote(v *compare.Verdict, rows []verdictRow) string {
+	d := errorDetail(v)
+	if d == "" || (len(rows) > 0 && rows[0].level == compare.Error) {
+		return ""
 	}
-	return strings.TrimSpace(line) + "\n"
+	var b strings.Builder
+	b.WriteString("\n")
+	for _, line := range strings.Split(d, "\n") {
+		b.WriteString("> " + EscapeMarkdown(strings.TrimSpace(line)) + "\n")
+	}
+	return b.String()
 }
 
 // markerLine is the hidden marker that finds the sticky comment again. It is used as given
@@ -127,6 +167,8 @@ func markdownFacts(v *compare.Verdict) string {
 	return strings.Join(parts, " · ") + "\n"
 }
 
+// markdownLevel is a level in a table cell: its mark, and its word in bold when it needs
+// action.
 func markdownLevel(l compare.Level) string {
 	word := levelWord(l)
 	if word != string(l) {
@@ -135,84 +177,117 @@ func markdownLevel(l compare.Level) string {
 	return strings.TrimSpace(levelEmoji[l] + " " + word)
 }
 
-func tableBlock(v *compare.Verdict, rows []verdictRow) *mdBlock {
+// findingsBlock is the table of what did not pass, worst first: the cells show the
+// numbers, "why" the rest of the reason.
+func findingsBlock(rows []verdictRow) *mdBlock {
 	if len(rows) == 0 {
 		return nil
 	}
-	header := "| scenario | metric | baseline | head | change | p | verdict |\n| :-- | :-- | --: | --: | --: | --: | :-- |\n"
-	if v.Mode == "none" {
-		header = "| scenario | metric | head |\n| :-- | :-- | --: |\n"
+	items := make([]string, len(rows))
+	for i, r := range rows {
+		c := r.cells()
+		items[i] = "| " + strings.Join([]string{markdownLevel(r.level), EscapeMarkdown(c.scenario), EscapeMarkdown(c.metric),
+			EscapeMarkdown(c.baseline), EscapeMarkdown(c.head), EscapeMarkdown(c.change), EscapeMarkdown(r.why())}, " | ") + " |\n"
+	}
+	return tableRowsBlock("| | scenario | metric | baseline | head | change | why |\n| :-- | :-- | :-- | --: | --: | --: | :-- |\n", items, "", "finding", "findings")
+}
+
+// alsoChangedBlock is the table of significant changes that did not decide the verdict.
+func alsoChangedBlock(v *compare.Verdict, rows []verdictRow) *mdBlock {
+	if len(rows) == 0 {
+		return nil
 	}
 	items := make([]string, len(rows))
-	var failing, passing []int
 	for i, r := range rows {
-		items[i] = markdownRow(r, false)
-		if r.level == compare.Pass {
-			passing = append(passing, i)
-		} else {
-			failing = append(failing, i)
-		}
+		c := r.cells()
+		items[i] = "| " + strings.Join([]string{EscapeMarkdown(c.scenario), EscapeMarkdown(c.metric), EscapeMarkdown(c.baseline),
+			EscapeMarkdown(c.head), EscapeMarkdown(c.change), EscapeMarkdown(c.p), changeKind(r.metric)}, " | ") + " |\n"
 	}
-	// A line after a table would be read as one more row: a blank line ends the table.
-	b := &mdBlock{head: header, items: items, keep: append(failing, passing...), omittedGap: "\n", omitted: func(n int) string {
-		return "… " + plural(n, "more row", "more rows") + " omitted (see the full report)\n"
+	head := "**Also changed** (significant, but not what decided the verdict)\n\n" +
+		"| scenario | metric | " + baseName(v) + " | head | change | p | |\n| :-- | :-- | --: | --: | --: | --: | :-- |\n"
+	return tableRowsBlock(head, items, "", "change", "changes")
+}
+
+// tableRowsBlock is a table whose rows are left out from the bottom when the budget needs
+// it, a line saying how many; tail closes it.
+func tableRowsBlock(head string, items []string, tail, one, many string) *mdBlock {
+	b := &mdBlock{head: head, items: items, tail: tail, omittedGap: "\n", omitted: func(n int) string {
+		return "… " + plural(n, "more "+one, "more "+many) + " omitted (see the full report)\n"
 	}}
+	b.keep = make([]int, len(items))
+	for i := range items {
+		b.keep[i] = i
+	}
 	b.keepAll()
 	return b
 }
 
-// markdownCells are the cells of a row of the Markdown tables, reasons aside: rendered
-// once, for the compact table and the details.
-func markdownCells(v *compare.Verdict, r verdictRow) string {
-	c := r.cells(EscapeMarkdown)
-	if v.Mode == "none" {
-		return "| " + c.scenario + " | " + c.metric + " | " + c.head + " |"
+// detailsBlock folds what was compared and the table of every metric, and for a pass also
+// what changed besides and the warnings (before, above the table) and the link (after).
+func detailsBlock(v *compare.Verdict, rows []verdictRow, summary string, before []*mdBlock, after *mdBlock) *mdBlock {
+	if len(rows) == 0 && v.Level != compare.Pass {
+		return nil
 	}
-	return "| " + strings.Join([]string{c.scenario, c.metric, c.baseline, c.head, c.change, c.p, markdownLevel(r.level)}, " | ") + " |"
-}
-
-func markdownRow(r verdictRow, withReason bool) string {
-	if withReason {
-		return r.markdown + " " + EscapeMarkdown(r.reason) + " |\n"
+	var head strings.Builder
+	head.WriteString("<details><summary>" + EscapeMarkdown(summary) + "</summary>\n\n")
+	head.WriteString(markdownFacts(v) + "\n")
+	for _, b := range before {
+		if t := b.String(); t != "" {
+			head.WriteString(t + "\n")
+		}
 	}
-	return r.markdown + "\n"
-}
-
-// detailsSection folds every metric with its reason, and the drift, into one <details>
-// section: it is the first thing left out when the report is too large.
-func detailsSection(v *compare.Verdict, rows []verdictRow) string {
-	if len(rows) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("<details><summary>All metrics</summary>\n\n")
-	if v.Mode == "none" {
-		b.WriteString("| scenario | metric | head | reason |\n| :-- | :-- | --: | :-- |\n")
-	} else {
-		b.WriteString("| scenario | metric | baseline | head | change | p | verdict | reason |\n| :-- | :-- | --: | --: | --: | --: | :-- | :-- |\n")
-	}
-	for _, r := range rows {
-		b.WriteString(markdownRow(r, true))
-	}
+	var tail strings.Builder
 	if drift := driftLines(rows); len(drift) > 0 {
-		b.WriteString("\n" + strings.Join(bullets(drift), ""))
+		tail.WriteString("\n" + strings.Join(bullets(drift), ""))
 	}
-	b.WriteString("\n</details>\n")
-	return b.String()
+	if t := after.String(); t != "" {
+		tail.WriteString("\n" + t)
+	}
+	tail.WriteString("\n</details>\n")
+	if len(rows) == 0 {
+		return &mdBlock{head: head.String() + tail.String()}
+	}
+	if v.Mode == compare.ModeNone {
+		head.WriteString("| scenario | metric | head | cv |\n| :-- | :-- | --: | --: |\n")
+	} else {
+		head.WriteString("| scenario | metric | " + baseName(v) + " | head | change | p | verdict |\n| :-- | :-- | --: | --: | --: | --: | :-- |\n")
+	}
+	items := make([]string, len(rows))
+	for i, r := range rows {
+		c := r.cells()
+		cells := []string{c.scenario, c.metric, c.head, c.cv}
+		if v.Mode != compare.ModeNone {
+			cells = []string{c.scenario, c.metric, c.baseline, c.head, c.change, c.p}
+		}
+		for j := range cells {
+			cells[j] = EscapeMarkdown(cells[j])
+		}
+		if v.Mode != compare.ModeNone {
+			cells = append(cells, markdownLevel(r.level))
+		}
+		items[i] = "| " + strings.Join(cells, " | ") + " |\n"
+	}
+	b := tableRowsBlock(head.String(), items, tail.String(), "row", "rows")
+	b.vanish = true
+	return b
+}
+
+// passSummary is the folded part's title for a pass: what it holds.
+func passSummary(rows []verdictRow, also, warnings *mdBlock) string {
+	parts := []string{"Details: " + plural(len(rows), "metric", "metrics")}
+	if also != nil {
+		parts = append(parts, plural(len(also.items), "significant change", "significant changes"))
+	}
+	if warnings != nil {
+		parts = append(parts, plural(len(warnings.items), "warning", "warnings"))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func bullets(lines []string) []string {
 	items := make([]string, len(lines))
 	for i, l := range lines {
 		items[i] = "- " + EscapeMarkdown(l) + "\n"
-	}
-	return items
-}
-
-func reasonBullets(reasons []reasonLine) []string {
-	items := make([]string, len(reasons))
-	for i, r := range reasons {
-		items[i] = fmt.Sprintf("- %s · %s: %s\n", markdownLevel(r.level), EscapeMarkdown(r.scenario), EscapeMarkdown(r.text))
 	}
 	return items
 }
@@ -279,6 +354,8 @@ func (d *mdDoc) String() string {
 // a line saying how many.
 type mdBlock struct {
 	head       string // before the items (a title, a table header); left out with the last item
+	tail       string // after the items (closing a <details>); left out with the head
+	vanish     bool   // without items left, show nothing, not even the line saying so
 	items      []string
 	keep       []int // item indexes in the order they are kept: the last is dropped first
 	kept       int   // keep[:kept] are shown
@@ -338,7 +415,9 @@ func (b *mdBlock) size() int {
 	case b == nil:
 		return 0
 	case len(b.items) == 0:
-		return len(b.head)
+		return len(b.head) + len(b.tail)
+	case b.kept == 0 && b.vanish:
+		return 0
 	case b.kept == 0:
 		return len(b.omittedLine())
 	}
@@ -346,7 +425,7 @@ func (b *mdBlock) size() int {
 	if omitted != "" {
 		omitted = b.omittedGap + omitted
 	}
-	return len(b.head) + b.keptBytes + len(omitted)
+	return len(b.head) + b.keptBytes + len(omitted) + len(b.tail)
 }
 
 func (b *mdBlock) String() string {
@@ -354,7 +433,9 @@ func (b *mdBlock) String() string {
 	case b == nil:
 		return ""
 	case len(b.items) == 0:
-		return b.head
+		return b.head + b.tail
+	case b.kept == 0 && b.vanish:
+		return ""
 	case b.kept == 0:
 		return b.omittedLine()
 	}
@@ -372,6 +453,7 @@ func (b *mdBlock) String() string {
 	if omitted := b.omittedLine(); omitted != "" {
 		s.WriteString(b.omittedGap + omitted)
 	}
+	s.WriteString(b.tail)
 	return s.String()
 }
 

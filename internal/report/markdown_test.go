@@ -12,17 +12,76 @@ import (
 
 const testMarker = "<!-- stackgate:refstack -->"
 
-func TestMarkdown(t *testing.T) {
+// markdownCases are the PR comments of every verdict, as the Action posts them (with the
+// overview charts), and of an accepted regression.
+func markdownCases() []markdownCase {
+	var cases []markdownCase
 	for _, c := range verdictCases {
+		opt := MarkdownOptions{Marker: testMarker, RunURL: "https://github.com/acme/shop/actions/runs/123456789", Chart: true}
+		if c.name == "fail" {
+			opt.Notes = []string{"this PR changes baselines/lab-1/refstack.json: the gate used the base branch's baseline"}
+		}
+		cases = append(cases, markdownCase{c.name, c.verdict(), opt})
+	}
+	accepted := MarkdownOptions{Marker: testMarker, Chart: true, Accepted: &Acceptance{Label: "stackgate: accept-regression", By: "octocat"}}
+	cases = append(cases, markdownCase{"accepted", failingVerdict(), accepted})
+	unknown := accepted
+	unknown.Accepted = &Acceptance{Label: "perf-ok"}
+	return append(cases, markdownCase{"accepted_by_unknown", warnVerdict(), unknown})
+}
+
+type markdownCase struct {
+	name    string
+	verdict *compare.Verdict
+	opt     MarkdownOptions
+}
+
+func TestMarkdown(t *testing.T) {
+	for _, c := range markdownCases() {
 		t.Run(c.name, func(t *testing.T) {
-			opt := MarkdownOptions{Marker: testMarker, RunURL: "https://github.com/acme/shop/actions/runs/123456789"}
-			if c.name == "fail" {
-				opt.Notes = []string{"this PR changes baselines/lab-1/refstack.json: the gate used the base branch's baseline"}
-			}
-			got := Markdown(c.verdict(), opt)
+			got := Markdown(c.verdict, c.opt)
 			golden(t, "markdown_"+c.name+".golden", []byte(got))
 			if !strings.HasPrefix(got, testMarker+"\n") {
 				t.Errorf("the marker is not the first line:\n%s", got)
+			}
+		})
+	}
+}
+
+// The comment leads with the verdict: a pass is one line and the rest folded; anything
+// else a heading, then what did not pass, worst first, and no reason twice.
+func TestMarkdownLeadsWithTheVerdict(t *testing.T) {
+	for _, c := range markdownCases() {
+		t.Run(c.name, func(t *testing.T) {
+			got := Markdown(c.verdict, c.opt)
+			lines := strings.Split(strings.TrimPrefix(got, testMarker+"\n"), "\n")
+			switch {
+			case c.opt.Accepted != nil:
+				if !strings.HasPrefix(lines[0], "### 🏷️ ACCEPTED · refstack — regression accepted with the label “"+c.opt.Accepted.Label+"”") ||
+					strings.Contains(lines[0], "FAIL") || strings.Contains(lines[0], "WARN") {
+					t.Errorf("an accepted regression leads with %q", lines[0])
+				}
+				if by := c.opt.Accepted.By; by != "" && !strings.Contains(lines[0], "by @"+by) {
+					t.Errorf("who accepted it is not named: %q", lines[0])
+				}
+			case c.verdict.Level == compare.Pass:
+				if !strings.HasPrefix(lines[0], "✅ **PASS** · refstack — ") || lines[1] != "" || !strings.HasPrefix(lines[2], "<details><summary>") {
+					t.Errorf("a pass is not one line and a folded rest:\n%s", got)
+				}
+			default:
+				if want := "### " + levelEmoji[c.verdict.Level] + " " + strings.ToUpper(string(c.verdict.Level)) + " · refstack — "; !strings.HasPrefix(lines[0], want) {
+					t.Errorf("the first line is %q, want it to start with %q", lines[0], want)
+				}
+			}
+			// No reason is printed twice: every "why" of the findings appears once per row.
+			rows := map[string]int{}
+			for _, r := range attentionRows(c.verdict) {
+				rows[EscapeMarkdown(r.why())]++
+			}
+			for why, n := range rows {
+				if len(why) > 12 && strings.Count(got, why) != n {
+					t.Errorf("%q appears %d times for %d findings", why, strings.Count(got, why), n)
+				}
 			}
 		})
 	}
@@ -106,18 +165,19 @@ func manyScenarios(n, failEvery int) *compare.Verdict {
 }
 
 var (
-	failingRow   = regexp.MustCompile(`(?m)^\| endpoint-\d+ \| p99 \| .*FAIL`)
-	passingRow   = regexp.MustCompile(`(?m)^\| endpoint-\d+ \| [^|]+ \| .*✅ pass \|$`)
-	reasonBullet = regexp.MustCompile(`(?m)^- ❌ \*\*FAIL\*\* · endpoint-`)
+	findingRow = regexp.MustCompile(`(?m)^\| ❌ \*\*FAIL\*\* \| endpoint-\d+ \| p99 \|`)
+	detailRow  = regexp.MustCompile(`(?m)^\| endpoint-\d+ \| [^|]+ \| `)
 )
 
 // A verdict of 2 000 scenarios fits any budget: the marker and the verdict line stay, the
-// details go first, then passing rows, reasons and failing rows in that order, and a line
-// says how many rows were left out.
+// full table's rows go first, then the chart and the findings' rows, and a line says how
+// many rows were left out.
 func TestMarkdownSizeBudget(t *testing.T) {
-	v := manyScenarios(2000, 250) // 8 failing scenarios among 6 000 compact rows
-	head := testMarker + "\n" + markdownVerdictLine(v)
-	if full := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: 1 << 30}); !strings.Contains(full, "<details>") || strings.Contains(full, "omitted") {
+	v := manyScenarios(2000, 250) // 8 failing scenarios among 8 000 rows
+	const findings, rows = 8, 8000
+	head := testMarker + "\n" + markdownVerdictLine(v, attentionRows(v), nil)
+	if full := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: 1 << 30, Chart: true}); !strings.Contains(full, "```mermaid") ||
+		len(detailRow.FindAllString(full, -1)) != rows || strings.Contains(full, "omitted") {
 		t.Error("with room to spare, nothing must be left out")
 	}
 	var sweep []int // growing budgets: the rows kept never decrease
@@ -126,41 +186,38 @@ func TestMarkdownSizeBudget(t *testing.T) {
 	}
 	lastRows := 0
 	for i, budget := range append(sweep, 0, 65536, 4000, 1800, 1300) {
-		got := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: budget})
+		got := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: budget, Chart: true})
 		if budget == 0 {
 			budget = DefaultMarkdownBytes
 		}
-		failing := len(failingRow.FindAllString(got, -1))
-		passing := len(passingRow.FindAllString(got, -1))
-		reasons := len(reasonBullet.FindAllString(got, -1))
+		failing := len(findingRow.FindAllString(got, -1))
+		detail := len(detailRow.FindAllString(got, -1))
 		switch {
 		case len(got) > budget:
 			t.Errorf("budget %d: %d bytes", budget, len(got))
 		case !strings.HasPrefix(got, head):
 			t.Errorf("budget %d: marker and verdict line not first:\n%.300s", budget, got)
-		case strings.Contains(got, "<details>"):
-			t.Errorf("budget %d: the details were kept although rows were dropped", budget)
-		case !strings.Contains(got, fmt.Sprintf("… %d more rows omitted (see the full report)", 6000-failing-passing)):
+		case detail > 0 && (failing < findings || !strings.Contains(got, "```mermaid")):
+			t.Errorf("budget %d: rows of the full table kept before the findings (%d) or the chart", budget, failing)
+		case detail > 0 && !strings.Contains(got, fmt.Sprintf("… %d more rows omitted (see the full report)", rows-detail)):
 			t.Errorf("budget %d: no line says how many rows were omitted:\n%.3000s", budget, got)
-		case passing > 0 && (failing < 8 || reasons < 8):
-			t.Errorf("budget %d: passing rows kept before failing rows (%d) or reasons (%d)", budget, failing, reasons)
-		case reasons > 0 && failing < 8:
-			t.Errorf("budget %d: reasons kept before failing rows (%d)", budget, failing)
+		case failing < findings && !strings.Contains(got, fmt.Sprintf("… %d more findings omitted (see the full report)", findings-failing)):
+			t.Errorf("budget %d: no line says how many findings were omitted:\n%.3000s", budget, got)
 		case !utf8.ValidString(got):
 			t.Errorf("budget %d: invalid UTF-8", budget)
 		}
 		if i < len(sweep) {
-			if failing+passing < lastRows {
-				t.Errorf("budget %d: fewer rows (%d) than with a smaller budget (%d)", budget, failing+passing, lastRows)
+			if failing+detail < lastRows {
+				t.Errorf("budget %d: fewer rows (%d) than with a smaller budget (%d)", budget, failing+detail, lastRows)
 			}
-			lastRows = failing + passing
+			lastRows = failing + detail
 		}
 	}
-	if got := Markdown(v, MarkdownOptions{Marker: testMarker}); len(passingRow.FindAllString(got, -1)) < 100 {
+	if got := Markdown(v, MarkdownOptions{Marker: testMarker}); len(detailRow.FindAllString(got, -1)) < 100 {
 		t.Errorf("the default budget keeps too few rows:\n%.1000s", got)
 	}
-	if got := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: 1800}); len(failingRow.FindAllString(got, -1)) != 8 {
-		t.Errorf("a budget of 1800 bytes has room for the 8 failing rows:\n%s", got)
+	if got := Markdown(v, MarkdownOptions{Marker: testMarker, MaxBytes: 1800}); len(findingRow.FindAllString(got, -1)) != findings {
+		t.Errorf("a budget of 1800 bytes has room for the 8 findings:\n%s", got)
 	}
 }
 
@@ -192,7 +249,7 @@ func TestMarkdownCutsWhatCannotBeDropped(t *testing.T) {
 		if amp := strings.LastIndexByte(got, '&'); amp >= 0 && !strings.Contains(got[amp:], ";") {
 			t.Errorf("budget %d: cut inside a character reference: %q", budget, got[max(0, amp-10):])
 		}
-		if budget >= 100 && !strings.HasPrefix(got, testMarker+"\n💥 **ERROR**") {
+		if budget >= 100 && !strings.HasPrefix(got, testMarker+"\n### 💥 ERROR") {
 			t.Errorf("budget %d: marker and verdict line lost: %q", budget, got)
 		}
 	}
@@ -245,7 +302,7 @@ func TestMarkdownWithoutScenarios(t *testing.T) {
 	if strings.Contains(got, "|") || strings.Contains(got, "<details>") {
 		t.Errorf("empty table rendered:\n%s", got)
 	}
-	if !strings.HasPrefix(got, "💥 **ERROR** · refstack — update could not be measured") {
+	if !strings.HasPrefix(got, "### 💥 ERROR · refstack — update could not be measured") {
 		t.Errorf("verdict line missing:\n%s", got)
 	}
 	var b strings.Builder

@@ -3,12 +3,7 @@ package report
 import (
 	"html"
 	"math"
-	"strconv"
 	"strings"
-	"unicode"
-
-	"github.com/stackgate/stackgate/internal/compare"
-	"github.com/stackgate/stackgate/internal/metric"
 )
 
 // The HTML report's charts are inline SVG drawn by small pure functions: scales map values
@@ -451,7 +446,7 @@ func stripChart(s strip) string {
 			w.line("mark-base", point{xs.at(b.median), f.y1()}, point{xs.at(b.median), f.y0()})
 		}
 	}
-	w.axes(f, "")
+	w.axes(f, axisUnit(s.unit))
 	for i, r := range s.rows {
 		y := f.y1() + stripRowHeight*(float64(i)+0.5)
 		w.text(f.x0()-8, y+4, "end", r.label)
@@ -546,107 +541,10 @@ func medianBySecond(runs [][]float64) []float64 {
 	return out
 }
 
-// Mermaid chart of the Markdown report.
-const (
-	// MermaidMaxScenarios bounds the scenarios of the Markdown report's chart, so that it
-	// stays small and readable.
-	MermaidMaxScenarios = 20
-	mermaidMaxName      = 24 // characters of a scenario name on the chart's axis
-)
-
-// MermaidChart is a Mermaid xychart-beta block, which GitHub renders natively, of the key
-// metric: each scenario's throughput (median of head's runs) in percent of the baseline's
-// median, as bars, with the baseline's 100 % as a line. Relative values keep scenarios of
-// very different speeds on one axis, and the axis is zoomed around 100 % so that a
-// change of a few percent is visible. It is "" when no scenario has both medians.
-func MermaidChart(v *compare.Verdict) string {
-	var names, values []string
-	lo, hi, total := 100.0, 100.0, 0
-	for _, sc := range v.Scenarios {
-		pct, ok := throughputPercent(sc)
-		if !ok {
-			continue
-		}
-		total++
-		if len(names) == MermaidMaxScenarios {
-			continue
-		}
-		names = append(names, `"`+mermaidText(sc.Name)+`"`)
-		values = append(values, trimFloat(pct, 1))
-		lo, hi = math.Min(lo, pct), math.Max(hi, pct)
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	base := "baseline"
-	if v.Mode == compare.ModeAB {
-		base = "base"
-	}
-	title := "Throughput of head in % of " + base
-	if total > len(names) {
-		title += " (first " + strconv.Itoa(len(names)) + " of " + strconv.Itoa(total) + " scenarios)"
-	}
-	ylo := math.Max(0, math.Floor((lo-1)/5)*5)
-	yhi := math.Ceil((hi+1)/5) * 5
-	hundred := strings.TrimSuffix(strings.Repeat("100, ", len(names)), ", ")
-	return "```mermaid\nxychart-beta\n" +
-		"    title \"" + title + "\"\n" +
-		"    x-axis [" + strings.Join(names, ", ") + "]\n" +
-		"    y-axis \"% of " + base + " (line: " + base + " = 100)\" " + trimFloat(ylo, 0) + " --> " + trimFloat(yhi, 0) + "\n" +
-		"    bar [" + strings.Join(values, ", ") + "]\n" +
-		"    line [" + hundred + "]\n" +
-		"```\n"
-}
-
-// throughputPercent is head's throughput median in percent of the baseline's.
-func throughputPercent(sc compare.ScenarioVerdict) (float64, bool) {
-	for _, m := range sc.Metrics {
-		if m.Metric != metric.Throughput {
-			continue
-		}
-		b, h := m.Baseline, m.Head
-		if b.N == 0 || h.N == 0 || !(b.Median > 0) || math.IsNaN(h.Median) || math.IsInf(h.Median, 0) || math.IsInf(b.Median, 0) {
-			return 0, false
-		}
-		return 100 * h.Median / b.Median, true
-	}
-	return 0, false
-}
-
-// mermaidText makes a scenario name safe inside a quoted Mermaid string within a Markdown
-// code fence: letters, digits, spaces and a few harmless marks are kept, brackets become
-// parentheses, a double quote a single one, anything else (backticks that could close
-// the fence, '#' and ';' that Mermaid reads as entity codes, '%' of its comments, '<' of
-// HTML) an underscore; long names are shortened.
-func mermaidText(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == mermaidMaxName {
-			b.WriteString("…")
-			break
-		}
-		n++
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(" -_.:/()+@',", r):
-			b.WriteRune(r)
-		case r == '[' || r == '{':
-			b.WriteByte('(')
-		case r == ']' || r == '}':
-			b.WriteByte(')')
-		case r == '"':
-			b.WriteByte('\'')
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
 // tickLabel is a quantity on an axis: like the tables' values, without trailing zeros
-// ("40k", "1ms", "2.5ms", "0.2%").
+// and without a unit the axis' title gives (axisUnit): "40k", "1ms", "2.5ms", "0.2%", "9".
 func tickLabel(v float64, unit string) string {
-	s := formatQuantity(v, unit)
+	s := formatNumber(v, unit)
 	end := strings.IndexFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.' || r == '-') })
 	if end < 0 {
 		end = len(s)
@@ -657,3 +555,7 @@ func tickLabel(v float64, unit string) string {
 	}
 	return digits + suffix
 }
+
+// axisUnit titles an axis whose tick labels do not carry their unit ("" when they do:
+// times and percentages).
+func axisUnit(unit string) string { return strings.TrimSpace(unitSuffix(unit)) }

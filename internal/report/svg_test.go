@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/stackgate/stackgate/internal/compare"
 )
 
 func TestNiceDomain(t *testing.T) {
@@ -208,64 +206,4 @@ func TestSeriesChartGolden(t *testing.T) {
 		{8100, 9850, 9880, 9860, 9830, 9870, 9840, 9860},
 	}
 	golden(t, "svg_series.golden", []byte(seriesChart(runs, "req/s", "throughput per second, scenario db")))
-}
-
-func TestMermaidChart(t *testing.T) {
-	want := "```mermaid\nxychart-beta\n" +
-		"    title \"Throughput of head in % of baseline\"\n" +
-		"    x-axis [\"json\", \"db\", \"queries\"]\n" +
-		"    y-axis \"% of baseline (line: baseline = 100)\" 95 --> 105\n" +
-		"    bar [100.5, 99.4, 96.9]\n" +
-		"    line [100, 100, 100]\n" +
-		"```\n"
-	if got := MermaidChart(failingVerdict()); got != want {
-		t.Errorf("MermaidChart:\n%s\nwant:\n%s", got, want)
-	}
-	if got := MermaidChart(passingVerdict()); !strings.Contains(got, `"% of base (line: base = 100)"`) {
-		t.Errorf("A/B mode names the base revision \"base\":\n%s", got)
-	}
-	for _, v := range []*compare.Verdict{noBaselineVerdict(), notComparableVerdict()} {
-		if got := MermaidChart(v); v.Mode == compare.ModeNone && got != "" {
-			t.Errorf("a chart without a baseline:\n%s", got)
-		}
-	}
-	many := manyScenarios(30, 1000)
-	if got := MermaidChart(many); strings.Count(got, `"endpoint-`) != MermaidMaxScenarios || !strings.Contains(got, "(first 20 of 30 scenarios)") {
-		t.Errorf("30 scenarios:\n%s", got)
-	}
-}
-
-// A scenario name cannot end the code fence, the quoted string or the category list, nor
-// bring markup or Mermaid's entity codes and comments.
-func TestMermaidText(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"json", "json"},
-		{`a"b`, "a'b"},
-		{"list[0]", "list(0)"},
-		{"```\n<b>#x;%%", "_____b__x___"},
-		{"GET /users/{id}", "GET /users/(id)"},
-		{"très-long scenario name over 24 runes", "très-long scenario name …"},
-	}
-	for _, c := range cases {
-		if got := mermaidText(c.in); got != c.want {
-			t.Errorf("mermaidText(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-// The chart is in the Markdown only when asked for, and goes first when the budget is short.
-func TestMarkdownChart(t *testing.T) {
-	v := failingVerdict()
-	without := Markdown(v, MarkdownOptions{})
-	with := Markdown(v, MarkdownOptions{Chart: true})
-	if strings.Contains(without, "```mermaid") {
-		t.Error("chart without Chart")
-	}
-	if !strings.Contains(with, "\n\n"+MermaidChart(v)+"\n<details>") {
-		t.Errorf("chart missing or misplaced:\n%s", with)
-	}
-	tight := Markdown(v, MarkdownOptions{Chart: true, MaxBytes: len(with) - 1})
-	if strings.Contains(tight, "```mermaid") || !strings.Contains(tight, "<details>") {
-		t.Errorf("one byte short: the chart must go, the details stay:\n%s", tight)
-	}
 }

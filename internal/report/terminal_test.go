@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -47,9 +48,10 @@ func mv(name string, level compare.Level, base, head compare.Summary, p float64,
 	return v
 }
 
-// improved marks a metric that got significantly better (p is for "head is worse").
+// improved marks a metric that got significantly better (p is for "head is worse"; the
+// p of "head is better" is about its complement).
 func improved(m compare.MetricVerdict) compare.MetricVerdict {
-	m.Improved, m.Significant = true, true
+	m.Improved, m.Significant, m.PImproved = true, false, math.Round(1e6*(1-m.P))/1e6
 	return m
 }
 
@@ -68,10 +70,10 @@ func failingVerdict() *compare.Verdict {
 	p99 := mv("p99", compare.Fail, sum(10, 4.12, 0.06), sum(16, 4.87, 0.04), 0.0004, "p99 +18.2 % (p=0.0004, fail tolerance 10 %)")
 	p99.Drift = &compare.Drift{Since: time.Date(2025, 9, 2, 8, 0, 0, 0, time.UTC), Revision: "0c1d2e3f4a5b6c7d8e9f", Change: 0.241, Baselines: 5, Creep: true}
 	errRate := mv("error_rate", compare.Fail, compare.Summary{N: 10}, compare.Summary{N: 10, Median: 0.52, Lo: 0.31, Hi: 0.74}, 0.00003,
-		"error_rate +0.52 pt (p<0.0001, fail tolerance 0 pt)")
+		"error_rate +0.52 points (0.00 % → 0.52 %, p=0.00003, fail tolerance 0 points)")
 	return &compare.Verdict{
 		Suite: "refstack", Mode: "baseline", Level: compare.Fail,
-		Reason:   "db p99 +18.2 % (p=0.0004, fail tolerance 10 %); queries error_rate +0.52 pt (p<0.0001, fail tolerance 0 pt)",
+		Reason:   "queries error_rate +0.52 points (0.00 % → 0.52 %, p=0.00003, fail tolerance 0 points); 2 more regressions",
 		Baseline: &base,
 		Head:     side("a81d0c6e93f2b4c5d6e7f8091a2b3c4d5e6f7081", headStarted, "lab-1"),
 		Alpha:    0.01, Gated: 9,
@@ -80,27 +82,27 @@ func failingVerdict() *compare.Verdict {
 			{Name: "json", Level: compare.Pass, Reason: "no regression", Metrics: []compare.MetricVerdict{
 				mv("throughput", compare.Pass, sum(10, 35120, 0.012), sum(10, 35310, 0.009), 0.71, "throughput +0.5 % (p=0.71)"),
 				mv("error_rate", compare.Pass, compare.Summary{N: 10}, compare.Summary{N: 10}, 1, "error_rate +0.00 pt (p=1)"),
-				improved(mv("p50", compare.Pass, sum(10, 0.30, 0.03), sum(10, 0.28, 0.04), 0.9992, "p50 −6.7 % (improved)")),
+				improved(mv("p50", compare.Pass, sum(10, 0.30, 0.03), sum(10, 0.28, 0.04), 0.9992, "p50 −6.7 % (improved, p=0.0008, not gated)")),
 				mv("p90", compare.Pass, sum(10, 0.61, 0.05), sum(10, 0.60, 0.05), 0.62, "p90 −1.6 % (p=0.62)"),
 				mv("p99", compare.Pass, sum(10, 1.32, 0.08), sum(10, 1.30, 0.06), 0.62, "p99 −1.5 % (p=0.62)"),
 				mv("p999", compare.Pass, sum(10, 2.9, 0.1), sum(10, 3.1, 0.12), 0.08, "p999 +6.9 % (p=0.08)"),
-				mv("max", compare.Pass, sum(10, 8.7, 0.3), sum(10, 11.2, 0.35), 0.21, "max +28.7 % (p=0.21), not gated"),
+				mv("max", compare.Pass, sum(10, 8.7, 0.3), sum(10, 11.2, 0.35), 0.21, "max +28.7 % (p=0.21, not gated)"),
 			}},
 			{Name: "db", Level: compare.Fail, Reason: "p99 +18.2 % (p=0.0004, fail tolerance 10 %)", Metrics: []compare.MetricVerdict{
 				mv("throughput", compare.Pass, sum(10, 9850, 0.011), sum(16, 9790, 0.01), 0.64, "throughput −0.6 % (p=0.64)"),
 				mv("error_rate", compare.Pass, compare.Summary{N: 10}, compare.Summary{N: 16}, 1, "error_rate +0.00 pt (p=1)"),
 				mv("p50", compare.Pass, sum(10, 0.91, 0.04), sum(16, 0.93, 0.03), 0.19, "p50 +2.2 % (p=0.19)"),
-				mv("p90", compare.Pass, sum(10, 1.80, 0.05), sum(16, 1.96, 0.04), 0.003, "p90 +8.9 % (p=0.003), not gated"),
+				mv("p90", compare.Pass, sum(10, 1.80, 0.05), sum(16, 1.96, 0.04), 0.003, "p90 +8.9 % (p=0.003, not gated)"),
 				p99,
-				mv("p999", compare.Pass, sum(10, 7.9, 0.09), sum(16, 9.8, 0.08), 0.001, "p999 +24.1 % (p=0.001), not gated"),
-				mv("max", compare.Pass, sum(10, 14.2, 0.2), sum(16, 19.0, 0.25), 0.02, "max +33.8 % (p=0.02), not gated"),
+				significant(mv("p999", compare.Pass, sum(10, 7.9, 0.09), sum(16, 9.8, 0.08), 0.0008, "p999 +24.1 % (p=0.0008, significant, not gated)")),
+				mv("max", compare.Pass, sum(10, 14.2, 0.2), sum(16, 19.0, 0.25), 0.02, "max +33.8 % (p=0.02, not gated)"),
 			}},
-			{Name: "queries", Level: compare.Fail, Reason: "error_rate +0.52 pt (p<0.0001, fail tolerance 0 pt)", Metrics: []compare.MetricVerdict{
-				mv("throughput", compare.Warn, sum(10, 1420, 0.008), sum(10, 1376, 0.007), 0.0009, "throughput −3.1 % (p=0.0009, warn tolerance 2 %)"),
+			{Name: "queries", Level: compare.Fail, Reason: "error_rate +0.52 points (0.00 % → 0.52 %, p=0.00003, fail tolerance 0 points); 1 more regression", Metrics: []compare.MetricVerdict{
+				mv("throughput", compare.Warn, sum(10, 1420, 0.008), sum(10, 1376, 0.007), 0.0009, "throughput −3.1 % (p=0.0009, beyond the warn tolerance 2 %)"),
 				errRate,
 				mv("p50", compare.Pass, sum(10, 5.1, 0.03), sum(10, 5.2, 0.03), 0.3, "p50 +2.0 % (p=0.3)"),
 				mv("p90", compare.Pass, sum(10, 9.8, 0.04), sum(10, 10.1, 0.04), 0.2, "p90 +3.1 % (p=0.2)"),
-				mv("p99", compare.Pass, sum(10, 16.4, 0.05), sum(10, 16.9, 0.05), 0.09, "p99 +3.0 % (p=0.09), within tolerance"),
+				mv("p99", compare.Pass, sum(10, 16.4, 0.05), sum(10, 16.9, 0.05), 0.09, "p99 +3.0 % (p=0.09, no significant change)"),
 				mv("p999", compare.Pass, sum(10, 22, 0.1), sum(10, 23, 0.1), 0.4, "p999 +4.5 % (p=0.4)"),
 				mv("max", compare.Pass, sum(10, 41, 0.3), sum(10, 38, 0.3), 0.7, "max −7.3 % (p=0.7)"),
 			}},
@@ -112,11 +114,17 @@ func failingVerdict() *compare.Verdict {
 	}
 }
 
+// significant marks an ungated metric whose change is significant.
+func significant(m compare.MetricVerdict) compare.MetricVerdict {
+	m.Significant = true
+	return m
+}
+
 func passingVerdict() *compare.Verdict {
 	base := side("5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80", headStarted, "lab-1")
 	return &compare.Verdict{
 		Suite: "refstack", Mode: "ab", Level: compare.Pass,
-		Reason:   "no regression beyond tolerance in 6 gated metrics; db p99 improved −12.4 %",
+		Reason:   "6 gated metrics within tolerance; 2 improved",
 		Baseline: &base,
 		Head:     side("a81d0c6e93f2b4c5d6e7f8091a2b3c4d5e6f7081", headStarted, "lab-1"),
 		Alpha:    0.01, Gated: 6,
@@ -128,10 +136,10 @@ func passingVerdict() *compare.Verdict {
 				mv("p99", compare.Pass, sum(12, 1.32, 0.08), sum(12, 1.35, 0.07), 0.31, "p99 +2.3 % (p=0.31)"),
 			}},
 			{Name: "db", Level: compare.Pass, Reason: "p99 improved −12.4 %", Metrics: []compare.MetricVerdict{
-				mv("throughput", compare.Pass, sum(12, 9850, 0.011), sum(12, 10240, 0.01), 0.9996, "throughput +4.0 % (improved)"),
+				improved(mv("throughput", compare.Pass, sum(12, 9850, 0.011), sum(12, 10240, 0.01), 0.9996, "throughput +4.0 % (improved, p=0.0004)")),
 				mv("error_rate", compare.Pass, compare.Summary{N: 12}, compare.Summary{N: 12}, 1, "error_rate +0.00 pt (p=1)"),
-				mv("p50", compare.Pass, sum(12, 0.91, 0.04), sum(12, 0.84, 0.03), 0.9990, "p50 −7.7 % (improved)"),
-				improved(mv("p99", compare.Pass, sum(12, 4.12, 0.06), sum(12, 3.61, 0.05), 0.99995, "p99 −12.4 % (improved)")),
+				mv("p50", compare.Pass, sum(12, 0.91, 0.04), sum(12, 0.84, 0.03), 0.9990, "p50 −7.7 % (p=0.999, not gated)"),
+				improved(mv("p99", compare.Pass, sum(12, 4.12, 0.06), sum(12, 3.61, 0.05), 0.99995, "p99 −12.4 % (improved, p=0.00005)")),
 			}},
 		},
 	}
@@ -140,39 +148,44 @@ func passingVerdict() *compare.Verdict {
 func notComparableVerdict() *compare.Verdict {
 	base := side("3f9c2a1b7d4e5f60718293a4b5c6d7e8f9012345", baselineStarted, "lab-1")
 	notCompared := func(name string, b, h compare.Summary) compare.MetricVerdict {
-		m := mv(name, compare.Inconclusive, b, h, math.NaN(), "not compared: different machine")
+		m := mv(name, compare.Inconclusive, b, h, math.NaN(), "")
+		m.Reason = fmt.Sprintf("%s %s (not compared)", name, formatChange(&m))
 		m.Threshold, m.Significant, m.Improved = 0, false, false
 		return m
 	}
 	return &compare.Verdict{
 		Suite: "refstack", Mode: "baseline", Level: compare.Inconclusive,
-		Reason:   "not comparable: the baseline was recorded on a different machine",
+		Reason:   "not comparable: machine: CPU model: AMD EPYC 7443P 24-Core Processor → Intel(R) Xeon(R) E-2388G CPU @ 3.20GHz; machine: runner: lab-1 → lab-2",
 		Baseline: &base,
 		Head:     side("a81d0c6e93f2b4c5d6e7f8091a2b3c4d5e6f7081", headStarted, "lab-2"),
 		Alpha:    0.01, Gated: 6,
 		Scenarios: []compare.ScenarioVerdict{
-			{Name: "json", Level: compare.Inconclusive, Reason: "not compared: different machine", Metrics: []compare.MetricVerdict{
+			{Name: "json", Level: compare.Inconclusive, Reason: "not comparable: measured on another machine than the baseline", Metrics: []compare.MetricVerdict{
 				notCompared("throughput", sum(10, 35120, 0.012), sum(10, 52800, 0.01)),
 				notCompared("error_rate", compare.Summary{N: 10}, compare.Summary{N: 10}),
 				notCompared("p99", sum(10, 1.32, 0.08), sum(10, 0.94, 0.07)),
 			}},
-			{Name: "db", Level: compare.Inconclusive, Reason: "not compared: different machine", Metrics: []compare.MetricVerdict{
+			{Name: "db", Level: compare.Inconclusive, Reason: "not comparable: measured on another machine than the baseline", Metrics: []compare.MetricVerdict{
 				notCompared("throughput", sum(10, 9850, 0.011), sum(10, 14200, 0.01)),
 				notCompared("error_rate", compare.Summary{N: 10}, compare.Summary{N: 10}),
 				notCompared("p99", sum(10, 4.12, 0.06), sum(10, 2.87, 0.05)),
 			}},
 		},
 		NotComparable: []string{
-			`machine differs: CPU "AMD EPYC 7443P 24-Core Processor" with 48 logical CPUs (baseline) vs "Intel(R) Xeon(R) E-2388G CPU @ 3.20GHz" with 16 (head)`,
-			`runner differs: "lab-1" (baseline) vs "lab-2" (head)`,
+			"machine: CPU model: AMD EPYC 7443P 24-Core Processor → Intel(R) Xeon(R) E-2388G CPU @ 3.20GHz",
+			"machine: runner: lab-1 → lab-2",
 		},
 	}
 }
 
 func noBaselineVerdict() *compare.Verdict {
 	noBase := func(name string, h compare.Summary) compare.MetricVerdict {
-		m := mv(name, compare.Inconclusive, compare.Summary{}, h, math.NaN(), "no baseline")
+		m := mv(name, compare.Inconclusive, compare.Summary{}, h, math.NaN(), "")
+		m.Reason = name + " " + FormatQuantity(h.Median, m.Unit) + " (no baseline)"
 		m.Threshold, m.Significant, m.Improved = 0, false, false
+		if !m.Gated {
+			m.Level = compare.Pass
+		}
 		return m
 	}
 	return &compare.Verdict{
@@ -181,13 +194,13 @@ func noBaselineVerdict() *compare.Verdict {
 		Head: compare.Side{Revision: "a81d0c6e93f2b4c5d6e7f8091a2b3c4d5e6f7081", Dirty: true, Started: headStarted,
 			Runner: "laptop", Profile: "quick", DefinitionHash: "sha256:0b7e5d2c9a41f3e86d1c0a7b5e3f9d24"},
 		Scenarios: []compare.ScenarioVerdict{
-			{Name: "json", Level: compare.Inconclusive, Reason: "no baseline", Metrics: []compare.MetricVerdict{
+			{Name: "json", Level: compare.Inconclusive, Reason: "no baseline yet", Metrics: []compare.MetricVerdict{
 				noBase("throughput", tooFew(3, 35120)),
 				noBase("error_rate", tooFew(3, 0)),
 				noBase("p50", tooFew(3, 0.30)),
 				noBase("p99", tooFew(3, 1.32)),
 			}},
-			{Name: "slow", Level: compare.Inconclusive, Reason: "no baseline", Metrics: []compare.MetricVerdict{
+			{Name: "slow", Level: compare.Inconclusive, Reason: "no baseline yet", Metrics: []compare.MetricVerdict{
 				noBase("throughput", tooFew(3, 4870)),
 				noBase("error_rate", tooFew(3, 0.04)),
 				noBase("p50", tooFew(3, 20.6)),
@@ -219,15 +232,60 @@ func errorVerdict() *compare.Verdict {
 	}
 }
 
+// warnVerdict: one gated metric beyond its warn tolerance only.
+func warnVerdict() *compare.Verdict {
+	v := failingVerdict()
+	v.Scenarios = v.Scenarios[2:3]
+	sc := &v.Scenarios[0]
+	sc.Metrics[1] = mv("error_rate", compare.Pass, compare.Summary{N: 10}, compare.Summary{N: 10}, 1, "error_rate +0.00 points (0.00 % → 0.00 %, all runs equal, no change)")
+	sc.Level, sc.Reason = compare.Warn, sc.Metrics[0].Reason
+	v.Level, v.Reason, v.Gated, v.Confirmation = compare.Warn, "queries "+sc.Reason, 3, nil
+	v.Warnings = nil
+	return v
+}
+
+// inconclusiveVerdict: a gated metric beyond its fail tolerance that the runs could not
+// confirm, after a confirmation stage.
+func inconclusiveVerdict() *compare.Verdict {
+	v := failingVerdict()
+	v.Scenarios = v.Scenarios[:2]
+	db := &v.Scenarios[1]
+	p99 := mv("p99", compare.Inconclusive, sum(10, 4.12, 0.2), sum(16, 4.74, 0.25), 0.03,
+		"p99 +15.0 % beyond the fail tolerance 10 % but not significant (p=0.03, needed ≤ 0.0011)")
+	p99.Significant = false
+	db.Metrics[4] = p99
+	db.Level, db.Reason = compare.Inconclusive, p99.Reason
+	v.Level, v.Reason, v.Gated = compare.Inconclusive, "db "+p99.Reason, 6
+	v.Warnings = nil
+	return v
+}
+
+// oneScenarioVerdict: a suite of one scenario with a long name, failing on p99 only.
+func oneScenarioVerdict() *compare.Verdict {
+	v := failingVerdict()
+	sc := v.Scenarios[1]
+	sc.Name = "GET /api/v2/users/{id}/orders?limit=50&expand=items_and_payments"
+	v.Scenarios = []compare.ScenarioVerdict{sc}
+	v.Reason, v.Gated, v.Warnings, v.Confirmation = sc.Name+" "+sc.Reason, 3, nil, nil
+	return v
+}
+
+// hundredScenarios: 100 scenarios, every tenth failing on p99.
+func hundredScenarios() *compare.Verdict { return manyScenarios(100, 10) }
+
 var verdictCases = []struct {
 	name    string
 	verdict func() *compare.Verdict
 }{
 	{"fail", failingVerdict},
 	{"pass", passingVerdict},
+	{"warn", warnVerdict},
+	{"inconclusive", inconclusiveVerdict},
 	{"not_comparable", notComparableVerdict},
 	{"no_baseline", noBaselineVerdict},
 	{"error", errorVerdict},
+	{"one_scenario", oneScenarioVerdict},
+	{"100_scenarios", hundredScenarios},
 }
 
 func TestTerminal(t *testing.T) {
@@ -292,11 +350,12 @@ func TestTerminalOmitsPassingUngatedMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	// failingVerdict has 21 metrics: 9 gated, and 12 ungated ones that all passed.
-	if !strings.Contains(out, "… 12 passing ungated metrics not shown") {
+	// failingVerdict has 21 metrics: 9 gated, and 12 ungated ones that all passed, two of
+	// them with a significant change (shown).
+	if !strings.Contains(out, "… 10 passing metrics not gated and unchanged, not shown (-v shows every metric)") {
 		t.Errorf("missing or wrong count of omitted rows:\n%s", out)
 	}
-	for _, hidden := range []string{"json      p50", "db        p90"} {
+	for _, hidden := range []string{"  p90 ", "  max "} {
 		if strings.Contains(out, hidden) {
 			t.Errorf("row %q shown without Verbose", hidden)
 		}
@@ -316,7 +375,7 @@ func TestTerminalEscapesControlCharacters(t *testing.T) {
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("raw escape sequence in the output:\n%q", out)
 	}
-	for _, want := range []string{`ref\x1b[2Jstack: ERROR`, `js\non  `, `<h1>Internal Server Error</h1>\n| see the app's log |`} {
+	for _, want := range []string{`ref\x1b[2Jstack: ERROR`, "\n" + `js\non` + "\n", `body "<h1>Internal Server Error</h1>`, `| see the app's log |"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -347,7 +406,10 @@ func TestFormatSummary(t *testing.T) {
 		{compare.Summary{N: 10, Median: 1, Lo: -1, Hi: 2}, "ms", false, "1.00ms ±?"},
 		{compare.Summary{}, "ms", false, "-"},
 		{compare.Summary{N: 5, Median: math.NaN()}, "ms", false, "-"},
-		{sum(10, 12.5, 0.1), "MiB", false, "12.5 MiB ±10%"},
+		{sum(10, 12.5, 0.1), "MB", false, "12.5 MB ±10%"},
+		{sum(10, 347, 0.06), "µs", false, "347µs ±6%"},
+		{sum(10, 9, 0.1), "threads", false, "9 ±10%"},
+		{compare.Summary{N: 10, Median: 299, Lo: 44, Hi: 554}, "B/req", true, "299 B/req ±255"},
 	}
 	for _, c := range cases {
 		if got := formatSummary(c.s, c.unit, c.absolute); got != c.want {
@@ -359,21 +421,25 @@ func TestFormatSummary(t *testing.T) {
 func TestFormatChangeAndP(t *testing.T) {
 	changes := []struct {
 		change   float64
+		unit     string
 		absolute bool
 		want     string
 	}{
-		{0.182, false, "+18.2%"},
-		{-0.031, false, "−3.1%"},
-		{0.00001, false, "0.0%"},
-		{-0.00001, false, "0.0%"},
-		{0.52, true, "+0.52pt"},
-		{-0.004, true, "0.00pt"}, // rounds to zero: no sign
-		{math.NaN(), false, "-"},
-		{math.Inf(1), false, "+∞"},
+		{0.182, "ms", false, "+18.2%"},
+		{-0.031, "req/s", false, "−3.1%"},
+		{0.00001, "ms", false, "0.0%"},
+		{-0.00001, "ms", false, "0.0%"},
+		{0.52, "%", true, "+0.52pt"},
+		{-0.004, "%", true, "0.00pt"}, // rounds to zero: no sign
+		{312.4, "B/req", true, "+312 B/req"},
+		{-1.5, "B/req", true, "−1.50 B/req"},
+		{math.NaN(), "ms", false, "-"},
+		{math.Inf(1), "ms", false, "+∞"},
 	}
 	for _, c := range changes {
-		if got := formatChange(c.change, c.absolute); got != c.want {
-			t.Errorf("formatChange(%g, %v) = %q, want %q", c.change, c.absolute, got, c.want)
+		m := compare.MetricVerdict{Change: c.change, Unit: c.unit, Absolute: c.absolute}
+		if got := formatChange(&m); got != c.want {
+			t.Errorf("formatChange(%g %s, %v) = %q, want %q", c.change, c.unit, c.absolute, got, c.want)
 		}
 	}
 	ps := []struct {
