@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -28,9 +29,9 @@ func baselineCommand(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *from == "" {
-		progress := newProgress(e.stderr, opt.Suite.Gate.Runs*len(opt.Suite.Scenarios))
+		progress := newProgress(e.stderr, cmp.Or(opt.Runs, opt.Suite.Gate.Runs))
 		progress.verbose = f.verbose
-		opt.Progress = progress.event
+		progress.attach(&opt, f.lockWait)
 		defer progress.finish()
 	}
 	u, err := gate.UpdateBaseline(ctx, opt, *from)

@@ -16,6 +16,7 @@ func compareCommand(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "compare", "[flags] BASE.json HEAD.json")
 	file := fs.String("config", "", "suite `file` whose [gate] rules apply (default: stackgate.toml when present, else the built-in rules)")
 	out := fs.String("out", "stackgate-out", "`directory` for the verdict file")
+	verbose := fs.Bool("v", false, "show every metric in the verdict")
 	j.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
@@ -40,7 +41,7 @@ func compareCommand(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	o.ResultPath = ""
-	return showOutcome(e, o, err, failOn)
+	return showOutcome(e, o, err, failOn, *verbose)
 }
 
 // gateRules reads the [gate] rules of the config file, of ./stackgate.toml when none is

@@ -136,8 +136,8 @@ func measureNoise(ctx context.Context, e *env, sf *suiteFlags, target float64) (
 		return nil, err
 	}
 	runs := cmp.Or(opt.Runs, opt.Suite.Gate.Runs)
-	progress := newProgress(e.stderr, runs*len(opt.Suite.Scenarios))
-	opt.Progress = progress.event
+	progress := newProgress(e.stderr, runs)
+	progress.attach(&opt, sf.lockWait)
 	out, err := gate.Measure(ctx, opt)
 	progress.finish()
 	if out.ScratchDir != "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/report"
 )
 
 // judgeFlags decide how a verdict becomes an exit code and what may be compared.
@@ -81,5 +82,5 @@ func verdictExit(v *compare.Verdict, f failOn) error {
 	if code == ExitOK {
 		return nil
 	}
-	return &gateError{code: code, level: v.Level, reason: v.Reason}
+	return &gateError{code: code, level: v.Level, reason: report.Headline(v)}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -38,7 +39,7 @@ func (f *suiteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.runner, "runner", "", "runner `name` (default: $STACKGATE_RUNNER, the config's runner, the host name)")
 	fs.StringVar(&f.baselines, "baselines", "", "baselines `directory` (default: baselines/ next to the config file)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the shuffled scenario order (default: random)")
-	fs.BoolVar(&f.verbose, "v", false, "show every phase of every run as a line")
+	fs.BoolVar(&f.verbose, "v", false, "show every phase of every run as a line, and every metric in the verdict")
 	fs.DurationVar(&f.lockWait, "lock-timeout", gate.DefaultLockTimeout, "how long to wait while another invocation measures on this machine (0: do not wait)")
 }
 
@@ -67,9 +68,6 @@ func (f *suiteFlags) options(e *env) (gate.Options, error) {
 		Runner: runnerName(e, f.runner, suite), Keep: f.keep, Seed: seed,
 		Env: stack.Environ(os.Environ()), Tool: "stackgate " + Version, LockTimeout: lockWait,
 		LockPath: e.getenv(lock.PathEnv),
-		Waiting: func(holder string) {
-			fmt.Fprintf(e.stderr, "waiting for another stackgate invocation to finish measuring on this machine (%s)…\n", holder)
-		},
 	}, nil
 }
 
@@ -97,31 +95,23 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
 	opt.Against = *against
-	scenarios := len(opt.Suite.Scenarios)
-	if opt.Scenarios != nil {
-		scenarios = len(opt.Scenarios)
-	}
-	sides := 1
-	if opt.Against != "" {
-		sides = 2
-	}
-	progress := newProgress(e.stderr, opt.Suite.Gate.Runs*scenarios*sides)
+	progress := newProgress(e.stderr, cmp.Or(opt.Runs, opt.Suite.Gate.Runs))
 	progress.ab = opt.Against != ""
 	progress.verbose = f.verbose
-	opt.Progress = progress.event
+	progress.attach(&opt, f.lockWait)
 	out, err := gate.Run(ctx, opt)
 	progress.finish()
 	if out.ScratchDir != "" {
 		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", out.ScratchDir)
 	}
-	return showOutcome(e, out, err, failOn)
+	return showOutcome(e, out, err, failOn, f.verbose)
 }
 
-// showOutcome prints the verdict and the files written, and turns the verdict into the
-// command's error (hence its exit code).
-func showOutcome(e *env, out *gate.Outcome, err error, failOn failOn) error {
+// showOutcome prints the verdict (every metric when verbose) and the files written, and
+// turns the verdict into the command's error (hence its exit code).
+func showOutcome(e *env, out *gate.Outcome, err error, failOn failOn, verbose bool) error {
 	if out != nil && out.Verdict != nil {
-		if rerr := report.Terminal(e.stdout, out.Verdict, report.TerminalOptions{Color: colorful(e)}); rerr != nil {
+		if rerr := report.Terminal(e.stdout, out.Verdict, report.TerminalOptions{Color: colorful(e), Verbose: verbose}); rerr != nil {
 			return rerr
 		}
 	}

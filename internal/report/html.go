@@ -7,9 +7,12 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
@@ -137,17 +140,36 @@ func newHTMLPage(v *compare.Verdict, head, base *result.Result) *htmlPage {
 		p.AllMetrics = newHTMLTable(v, rows, names)
 	}
 	p.Drift = driftLines(rows)
-	for i := range v.Scenarios {
+	p.Scenarios = make([]htmlScenario, len(v.Scenarios))
+	// The scenarios' charts are most of a large report's cost (decoding histograms): they
+	// are drawn on every CPU the process may use, each into its own place.
+	forEach(len(v.Scenarios), func(i int) {
 		sc := &v.Scenarios[i]
 		s := htmlScenario{
 			ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Level: levelWord(sc.Level), LevelClass: levelClass(sc.Level),
 			Reason: sc.Reason, RunsNote: runsNote(v, names),
 		}
 		s.Charts, s.Runs = scenarioCharts(v, sc, head, base, names)
-		p.Scenarios = append(p.Scenarios, s)
-	}
+		p.Scenarios[i] = s
+	})
 	p.ScenariosNote = dropTooShort(p.Scenarios)
 	return p
+}
+
+// forEach calls f(0) … f(n−1) on as many goroutines as the process may use CPUs.
+func forEach(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // dropTooShort says once, instead of in every scenario, that the phases were too short for

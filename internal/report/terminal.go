@@ -151,14 +151,14 @@ func (t *termWriter) alsoChanged(rows []verdictRow) {
 
 // table writes the metrics grouped by scenario: a scenario's name on a line of its own,
 // its metrics indented under it. A table wider than the terminal first shortens its level
-// words, then leaves out the confidence intervals.
+// words, then leaves out the confidence intervals of its widest cells, then all of them.
 func (t *termWriter) table(v *compare.Verdict, rows []verdictRow) {
 	if len(rows) == 0 {
 		return
 	}
-	for _, style := range []cellStyle{{}, {shortLevels: true}, {shortLevels: true, noSpread: true}} {
+	for _, style := range []cellStyle{{}, {shortLevels: true}, {shortLevels: true, spreadUpTo: 11}, {shortLevels: true, spreadUpTo: -1}} {
 		tbl := metricTable(v, rows, style, t.color)
-		if tbl.width() <= TerminalWidth || style.noSpread {
+		if tbl.width() <= TerminalWidth || style.spreadUpTo < 0 {
 			t.blank()
 			writeTable(&t.b, tbl)
 			return
@@ -166,8 +166,12 @@ func (t *termWriter) table(v *compare.Verdict, rows []verdictRow) {
 	}
 }
 
-// cellStyle narrows a table that would not fit.
-type cellStyle struct{ shortLevels, noSpread bool }
+// cellStyle narrows a table that would not fit: spreadUpTo > 0 keeps the "±…" only in cells
+// of at most that many columns, < 0 in none.
+type cellStyle struct {
+	shortLevels bool
+	spreadUpTo  int
+}
 
 // metricTable is the table of rows: a header, then per scenario its name and its rows.
 func metricTable(v *compare.Verdict, rows []verdictRow, style cellStyle, color bool) *table {
@@ -192,10 +196,7 @@ func metricTable(v *compare.Verdict, rows []verdictRow, style cellStyle, color b
 		if r.metric == nil {
 			c.metric = "(no metrics)"
 		}
-		base, head := c.baseline, c.head
-		if style.noSpread {
-			base, head = noSpread(base), noSpread(head)
-		}
+		base, head := style.spread(c.baseline), style.spread(c.head)
 		word := levelWord(r.level)
 		if style.shortLevels && r.level == compare.Inconclusive {
 			word = "inconcl."
@@ -219,10 +220,13 @@ func metricTable(v *compare.Verdict, rows []verdictRow, style cellStyle, color b
 	return tbl
 }
 
-// noSpread is a summary cell without its "±…".
-func noSpread(cell string) string {
-	s, _, _ := strings.Cut(cell, " ±")
-	return s
+// spread is a summary cell with or without its "±…", as the style says.
+func (s cellStyle) spread(cell string) string {
+	if s.spreadUpTo == 0 || (s.spreadUpTo > 0 && displayWidth(cell) <= s.spreadUpTo) {
+		return cell
+	}
+	median, _, _ := strings.Cut(cell, " ±")
+	return median
 }
 
 func (t *termWriter) facts(facts []fact) {
