@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"html"
 	"strconv"
 	"strings"
 	"testing"
@@ -203,5 +204,43 @@ func TestTerminalError(t *testing.T) {
 	md := Markdown(v, MarkdownOptions{})
 	if strings.Contains(md, "baseline update") || !strings.Contains(md, "\n> panic: boom\n") {
 		t.Errorf("Markdown of an error:\n%s", md)
+	}
+}
+
+// One spacing rule, whole counts, and changes of absolute metrics in their own unit.
+func TestFormatQuantity(t *testing.T) {
+	cases := []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{58700, "req/s", "58.7k req/s"}, {0.191, "ms", "191µs"}, {1320, "ms", "1.32s"}, {347, "µs", "347µs"},
+		{0.52, "%", "0.52%"}, {17.4, "MB", "17.4 MB"}, {310, "B/req", "310 B/req"},
+		{9, "threads", "9 threads"}, {9.5, "threads", "9.50 threads"}, {1, "queries", "1 queries"},
+	}
+	for _, c := range cases {
+		if got := FormatQuantity(c.v, c.unit); got != c.want {
+			t.Errorf("FormatQuantity(%g, %q) = %q, want %q", c.v, c.unit, got, c.want)
+		}
+	}
+}
+
+// rss_growth changes in B/req everywhere, never in points; counts are whole.
+func TestUnitsInReports(t *testing.T) {
+	v := judged(t, map[string]map[string][3]float64{
+		"checkout": {metric.RSSGrowth: {300, 900, 0.1}, metric.ThreadsPeak: {9, 9, 0}},
+	})
+	var page bytes.Buffer
+	if err := HTML(&page, v, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var term bytes.Buffer
+	if err := Terminal(&term, v, TerminalOptions{Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"HTML": html.UnescapeString(page.String()), "terminal": term.String(), "Markdown": Markdown(v, MarkdownOptions{})} {
+		if !strings.Contains(out, "+600 B/req") || strings.Contains(out, "points") || strings.Contains(out, "9.00") {
+			t.Errorf("%s: rss_growth's change is not +600 B/req, or a count is not whole:\n%s", name, out)
+		}
 	}
 }
