@@ -582,8 +582,9 @@ figcaption { font-size: 13px; margin-bottom: 4px; }
 figcaption strong { color: var(--fg); font-size: 15px; display: block; }
 .missing { font-style: italic; color: var(--muted); border: 1px dashed var(--line); padding: 12px; margin: 0; }
 footer { margin-top: 32px; padding-bottom: 24px; font-size: 13px; }
-.bars { font-size: 13px; }
-.bar-row { display: grid; grid-template-columns: minmax(4em, 14em) minmax(0, 1fr) minmax(5em, max-content); gap: 0 10px; align-items: center; min-height: 26px; }
+.bars { font-size: 13px; display: grid; grid-template-columns: minmax(4em, max-content) minmax(0, 1fr) max-content; gap: 0 10px; align-items: center; }
+.bar-row { display: contents; }
+.bar-label { max-width: 14em; }
 .bar-label { text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .bar-value { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .track { position: relative; height: 26px; }
@@ -595,7 +596,7 @@ footer { margin-top: 32px; padding-bottom: 24px; font-size: 13px; }
 .fill-error { background: var(--error); } .fill-pass { background: var(--axis); opacity: .55; } .fill-improved { background: var(--improved); }
 .bar-axis .track { height: 18px; border-top: 1px solid var(--axis); }
 .tick { position: absolute; transform: translateX(-50%); font-size: 11px; color: var(--muted); white-space: nowrap; }
-@media (max-width: 700px) { .bar-row { grid-template-columns: minmax(3em, 7em) minmax(0, 1fr) max-content; } }
+@media (max-width: 700px) { .bar-label { max-width: 7em; } }
 svg.chart { display: block; width: 100%; height: auto; font: 11px system-ui, sans-serif; }
 svg.chart text { fill: var(--muted); }
 svg.chart .grid { stroke: var(--grid); stroke-width: 1; }
