@@ -552,8 +552,10 @@ func TestActionAcceptLabel(t *testing.T) {
 		"POST ~/issues/2/comments",
 		"GET ~/commits/"+prHeadSHA+"/check-runs?check_name=stackgate%3A+shop",
 		"POST ~/check-runs")
-	if comment := jsonBody(t, reqs[2])["body"].(string); !strings.Contains(comment, "Regression accepted") || !strings.Contains(comment, "@octocat") {
-		t.Errorf("the comment does not name who accepted the regression:\n%s", comment)
+	comment := jsonBody(t, reqs[2])["body"].(string)
+	lines := strings.SplitN(comment, "\n", 3)
+	if len(lines) < 2 || !strings.Contains(lines[1], "ACCEPTED") || !strings.Contains(lines[1], "@octocat") || strings.Count(comment, "@octocat") != 1 {
+		t.Errorf("the comment does not lead with ACCEPTED and who accepted the regression, once:\n%s", comment)
 	}
 	if c := jsonBody(t, reqs[4]); c["conclusion"] != "success" {
 		t.Errorf("check run of an accepted regression: %v", c)

@@ -19,6 +19,7 @@ import (
 	"github.com/stackgate/stackgate/internal/bench"
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/gate"
+	"github.com/stackgate/stackgate/internal/report"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -82,11 +83,9 @@ type Report struct {
 	Warnings     []string // problems that did not change the verdict (all annotated too)
 }
 
-// Acceptance is a regression accepted by a label.
-type Acceptance struct {
-	Label string
-	By    string // who applied it, "" when the API could not say
-}
+// Acceptance is a regression accepted by a label: the label and who applied it ("" when
+// the API could not say), as the reports show it.
+type Acceptance = report.Acceptance
 
 // Run is one invocation of the Action. The error is what decides the exit code besides
 // the verdict: a *RefusedError, or the gate's error.

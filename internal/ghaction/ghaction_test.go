@@ -348,7 +348,7 @@ func TestCommentGolden(t *testing.T) {
 			measured}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			body := CommentBody(c.verdict, runURL, c.notes)
+			body := CommentBody(c.verdict, runURL, c.notes, nil)
 			if !strings.HasPrefix(body, Marker("shop")+"\n") || !strings.Contains(body, runURL) {
 				t.Errorf("no marker or run link:\n%s", body)
 			}

@@ -32,9 +32,9 @@ func Marker(suite string) string { return "<!-- stackgate:" + suite + " -->" }
 
 // CommentBody is the sticky comment for verdict v: the Markdown report with the marker,
 // the notes, and a link to the workflow run (where the HTML report is uploaded), within
-// GitHub's size limit.
-func CommentBody(v *compare.Verdict, runURL string, notes []string) string {
-	return report.Markdown(v, report.MarkdownOptions{Marker: Marker(v.Suite), RunURL: runURL, Notes: notes, Chart: true})
+// GitHub's size limit; accepted (may be nil) leads it with ACCEPTED and who accepted it.
+func CommentBody(v *compare.Verdict, runURL string, notes []string, accepted *Acceptance) string {
+	return report.Markdown(v, report.MarkdownOptions{Marker: Marker(v.Suite), RunURL: runURL, Notes: notes, Chart: true, Accepted: accepted})
 }
 
 // publish shows the verdict everywhere it belongs: the Markdown file, the job summary,
@@ -45,16 +45,15 @@ func (j *job) publish(ctx context.Context, out *gate.Outcome, notes []string) er
 	j.rep.Verdict = string(v.Level)
 	if acc := j.acceptance(ctx, v); acc != nil {
 		j.rep.Accepted, j.rep.Verdict = acc, "accepted"
-		notes = append([]string{acceptNote(acc)}, notes...)
 	}
-	body := CommentBody(v, j.runURL(), notes)
+	body := CommentBody(v, j.runURL(), notes, j.rep.Accepted)
 	if err := j.writeMarkdown(body); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(j.in.OutDir, report.HTMLFile)); err == nil {
 		j.rep.HTMLPath = filepath.Join(j.in.OutDir, report.HTMLFile)
 	}
-	summary := report.Markdown(v, report.MarkdownOptions{RunURL: j.runURL(), Notes: notes, Chart: true})
+	summary := report.Markdown(v, report.MarkdownOptions{RunURL: j.runURL(), Notes: notes, Chart: true, Accepted: j.rep.Accepted})
 	err := errors.Join(j.w.summary(summary), j.annotateVerdict(v))
 	if j.in.Shard != "" {
 		return err // one shard of a matrix: the final job publishes the merged verdict
