@@ -11,15 +11,16 @@ import (
 // flight (more than one only when pipelining) and the state of the response being read.
 // It is only touched by its loop's goroutine.
 type conn struct {
-	fd         int   // -1 when closed
-	gen        int32 // bumped at every open, so events of an earlier socket are ignored
-	connecting bool  // a non-blocking connect is in progress
-	writing    bool  // waiting for room in the socket buffer
-	inFree     bool  // in the loop's list of connections with room for a request
-	served     int   // responses read on the current socket
-	opened     int   // sockets opened so far; all but the first are reconnects
-	out        int   // request bytes still to write
-	outOff     int   // where the next byte to write starts in the engine's wire
+	fd         int           // -1 when closed
+	gen        int32         // bumped at every open, so events of an earlier socket are ignored
+	connecting bool          // a non-blocking connect is in progress
+	writing    bool          // waiting for room in the socket buffer
+	listed     bool          // in one of the loop's lists of connections with room for a request (pool.go)
+	served     int           // responses read on the current socket
+	opened     int           // sockets opened so far; all but the first are reconnects
+	freedAt    time.Duration // when it was last put in a list with room (open loop: how long it idled)
+	out        int           // request bytes still to write
+	outOff     int           // where the next byte to write starts in the engine's wire
 	parser     parser
 	carry      []byte   // an unfinished line kept between reads
 	flights    []flight // requests in flight, oldest first

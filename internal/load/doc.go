@@ -25,33 +25,32 @@
 // pieces, so a match that spans reads or chunks is found without buffering the body;
 // Check.BodyLength compares the decoded length.
 //
-// A failed request is data, never an error of Run: it is counted by kind in
-// Result.Errors (Connect, Timeout, IO, Status, Body), its connection is closed, and the
-// next request opens a new one. Every connection opened after a connection's first is
-// counted in Result.Reconnects, so a server that closes connections (Connection: close,
-// HTTP/1.0, errors) shows. Two cases are not errors: a server that closes an idle
-// keep-alive connection (the loop sees the end of the stream and closes its side; the
-// next request reconnects), and a reused connection that ends before any byte of the
-// answer (the server closed it as the request left): the request is sent again once on
-// a new connection, as browsers do, and only the reconnect is counted. Timeouts are
-// checked every Timeout/16 (between 1 ms and 100 ms), not armed per request: a request
-// times out between Timeout and about 1.06 × Timeout after it was handed to its
-// connection.
+// A failed request is data, never an error of Run: it is counted by kind in Result.Errors
+// (Connect, Timeout, IO, Status, Body), its connection is closed, and the next request on
+// it opens a new one. Every connection opened after a connection's first is counted in
+// Result.Reconnects, so a server that closes connections (Connection: close, HTTP/1.0,
+// errors) shows. Two cases are not errors: a server that closes an idle keep-alive
+// connection (the loop sees the end of the stream and closes its side; the next request
+// reconnects), and a reused connection that ends before any byte of the answer (the server
+// closed it as the request left): the request is sent again once on a new connection, as
+// browsers do, and only the reconnect is counted. Timeouts are checked every Timeout/16
+// (between 1 ms and 100 ms), not armed per request: a request times out between Timeout
+// and about 1.06 × Timeout after it was handed to its connection.
 //
 // # Windows
 //
-// All connections are dialled before the clock starts. Traffic then runs for
-// Options.Warmup (not recorded) and for the measured window of Options.Duration.
-// Result.Elapsed is the window's length, shorter only when the context ended;
-// Result.Series has one entry per (started) second of it, with the requests, errors and
-// the p50 and p99 latency of the answers completed in that second.
+// Traffic runs for Options.Warmup (not recorded) and for the measured window of
+// Options.Duration. Result.Elapsed is the window's length, shorter only when the context
+// ended; Result.Series has one entry per (started) second of it, with the requests,
+// errors and the p50 and p99 latency of the answers completed in that second.
 //
 // # Closed loop (Rate == 0): throughput
 //
-// Each connection sends its next request as soon as the previous answer arrived (with
-// Pipeline > 1, it keeps that many in flight). An answer is recorded when it completes
-// inside the window; the latency is the service time, from just before the request is
-// written (or its connection dialled, when one is needed) to the end of the answer.
+// Every connection is dialled before the clock starts. Each sends its next request as
+// soon as the previous answer arrived (with Pipeline > 1, it keeps that many in flight).
+// An answer is recorded when it completes inside the window; the latency is the service
+// time, from just before the request is written (or its connection dialled, when one is
+// needed) to the end of the answer.
 // Requests in flight at the end of the window are abandoned: their answers would not be
 // recorded anyway.
 //
@@ -63,11 +62,24 @@
 // of its connections that has room; a ticket due when none has room waits, and is sent
 // as soon as one has. So the requests in flight are bounded by Connections × Pipeline
 // and the queue of waiting tickets costs no memory: it is the range of ticket numbers
-// due and not yet sent. A ticket belongs to the measured window when its intended time
-// does; tickets of the window that are still unsent at the end may go out until a hard
-// stop at the end of the window plus Timeout, and their answers are recorded whenever
-// they complete (in the last second of the series when after the window). What is left
-// at the hard stop is Result.Unsent; a request still in flight there is a Timeout.
+// due and not yet sent.
+//
+// The loop uses connections as a population of clients does (see pool.go): only the
+// first connection is dialled before the clock, to find the target's address; a ticket
+// goes to the open connection freed last, and a new connection is dialled for it only
+// when none is free, up to Connections; a connection left idle for a second (or four
+// intervals between requests, at low rates) is closed. So the connections open follow
+// the load, not the bound, and the latency at a fixed rate does not depend on the bound
+// while the target keeps up: a server whose workers each wait on one connection, such as
+// Gunicorn's sync workers, is never held by connections that carry no request. Dialling
+// is part of a request's latency, as it is for a client; closing an idle connection is
+// the generator's choice, and opening it again is not a reconnect.
+//
+// A ticket belongs to the measured window when its intended time does; tickets of the
+// window that are still unsent at the end may go out until a hard stop at the end of the
+// window plus Timeout, and their answers are recorded whenever they complete (in the last
+// second of the series when after the window). What is left at the hard stop is
+// Result.Unsent; a request still in flight there is a Timeout.
 //
 // Latency is timed from the intended time, so a server that stalls is charged for every
 // request that had to wait for it, including the ones that waited for a free connection:

@@ -36,6 +36,7 @@ type engine struct {
 	end       time.Duration
 	hardStop  time.Duration // open loop: the end of the drain
 	scanEvery time.Duration // how often loops look for requests past their timeout
+	idleLimit time.Duration // open loop: how long a connection may idle before it is closed
 	seconds   int
 
 	sched        schedule
@@ -78,6 +79,7 @@ func newEngine(tgt *target, opt Options) (*engine, error) {
 		e.sched = newRamp(opt.Rate, opt.RampTo, e.start, e.end)
 		e.total = e.sched.countBefore(e.end)
 		e.measuredFrom = e.sched.countBefore(e.start)
+		e.idleLimit = idleLimit(opt)
 	}
 	e.series = newSeriesAgg(e.seconds, opt.Loops)
 	for id := range opt.Loops {
@@ -105,17 +107,28 @@ func (e *engine) close() {
 	}
 }
 
-// dialAll opens every connection before the clock starts, one after the other so that
-// a server with a short accept queue is not flooded. When a dial fails the rest are left
-// to the loops, which count the failures in the window: a dead server should not cost
-// Connections × Timeout here.
+// dialAll opens the connections before the clock starts: in a closed loop every one, one
+// after the other so that a server with a short accept queue is not flooded; in an open
+// loop only the first, which finds the target's address (the loops dial the others when
+// a request needs one). When a dial fails the rest are left to the loops, which count
+// the failures in the window: a dead server should not cost Connections × Timeout here.
 func (e *engine) dialAll(ctx context.Context) error {
 	addrs, err := e.addresses(ctx)
 	if err != nil {
 		return err
 	}
 	e.sa = addrs[0]
-	for k := range e.opt.Connections {
+	defer func() {
+		for _, l := range e.loops {
+			l.sa = cloneSockaddr(e.sa)
+			l.listAll()
+		}
+	}()
+	n := e.opt.Connections
+	if e.openLoop() {
+		n = 1
+	}
+	for k := range n {
 		if err := ctx.Err(); err != nil {
 			return startError(err)
 		}
@@ -123,16 +136,13 @@ func (e *engine) dialAll(ctx context.Context) error {
 		i := int32(k / len(e.loops))
 		fd, err := e.dialFirst(addrs, k == 0)
 		if err != nil {
-			break
+			return nil
 		}
 		c := &l.conns[i]
 		c.fd, c.gen, c.opened = fd, c.gen+1, 1
 		if err := l.poll.add(fd, i, c.gen); err != nil {
 			return fmt.Errorf("registering a connection with epoll: %w", err)
 		}
-	}
-	for _, l := range e.loops {
-		l.sa = cloneSockaddr(e.sa)
 	}
 	return nil
 }

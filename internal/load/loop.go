@@ -28,18 +28,19 @@ const (
 // the loop's), makes two system calls per request (write, read) plus a share of
 // epoll_pwait2, and allocates nothing per request.
 type loop struct {
-	e      *engine
-	id     int
-	poll   *poller
-	conns  []conn
-	free   []int32 // connections with room for another request
-	spare  []int32 // the other half of free while it is being worked through
-	events []syscall.EpollEvent
-	buf    []byte
-	tally  tally
-	rel    releaser         // open loop
-	flying int              // requests in flight on all the loop's connections
-	sa     syscall.Sockaddr // the target; each loop has its own, as syscall.Connect encodes into it
+	e     *engine
+	id    int
+	poll  *poller
+	conns []conn
+	// The connections with room for a request (see pool.go): open ones, the one freed
+	// last at the end, and unopened ones; batch holds them while fill works through them.
+	free, unopened, batch []int32
+	events                []syscall.EpollEvent
+	buf                   []byte
+	tally                 tally
+	rel                   releaser         // open loop
+	flying                int              // requests in flight on all the loop's connections
+	sa                    syscall.Sockaddr // the target; each loop has its own, as syscall.Connect encodes into it
 
 	windowEnd time.Duration // the engine's windowEnd as of this iteration
 	nextScan  time.Duration
@@ -79,9 +80,7 @@ func (l *loop) addConn() {
 		fd:      -1,
 		parser:  newParser(l.e.tgt.needle, l.e.tgt.head),
 		flights: make([]flight, 0, l.e.opt.Pipeline),
-		inFree:  true,
 	})
-	l.free = append(l.free, int32(len(l.conns)-1))
 }
 
 // run is the loop's goroutine: it ends at the end of the window (closed loop), when
@@ -132,8 +131,9 @@ func (l *loop) step() bool {
 }
 
 // observe does the bookkeeping of a turn: the window's start (for the CPU account), the
-// current second (so that the series moves on even when nothing completes), and the
-// periodic look for requests past their timeout.
+// current second (so that the series moves on even when nothing
+// completes), and the periodic look for requests past their timeout and, in an open
+// loop, for connections it no longer needs.
 func (l *loop) observe(now time.Duration) {
 	e := l.e
 	l.windowEnd = e.windowEnd()
@@ -145,6 +145,9 @@ func (l *loop) observe(now time.Duration) {
 	}
 	if now >= l.nextScan {
 		l.expire(now, false)
+		if e.openLoop() {
+			l.trim(now)
+		}
 		l.nextScan = now + e.scanEvery
 	}
 	if now >= l.nextYield {
@@ -162,7 +165,7 @@ func (l *loop) closedTurn(now time.Duration) (wake time.Duration, more bool) {
 	if now >= l.refillAt {
 		l.fill()
 	}
-	if len(l.free) > 0 {
+	if l.hasRoom() {
 		// A connection could not be filled because a dial just failed: try again
 		// shortly, rather than spin on a server that refuses connections.
 		return max(l.refillAt, now), true
@@ -182,7 +185,7 @@ func (l *loop) openTurn(now time.Duration) (wake time.Duration, more bool) {
 	if !l.rel.pending() && l.flying == 0 {
 		return 0, false
 	}
-	if l.rel.pending() && len(l.free) > 0 {
+	if l.rel.pending() && l.hasRoom() {
 		return l.rel.nextAt(), true
 	}
 	return l.e.hardStop, true
@@ -193,29 +196,15 @@ func (l *loop) wait(wake time.Duration) (int, error) {
 	return l.poll.wait(l.events, max(wake-l.e.now(), 0))
 }
 
-// fill gives every connection with room a request (closed loop). A connection whose
-// dial failed at once is back in the free list for the next turn.
-func (l *loop) fill() {
-	batch := l.takeFree()
-	for _, i := range batch {
-		c := &l.conns[i]
-		c.inFree = false
-		for len(c.flights) < cap(c.flights) && !c.inFree {
-			l.send(i, flight{begin: l.e.now()})
-		}
-	}
-	l.spare = batch[:0]
-}
-
 // release sends the tickets that are due on connections with room (open loop).
 func (l *loop) release() {
 	for {
 		now := l.e.now()
-		t, ok := l.rel.take(now, len(l.free) > 0)
+		t, ok := l.rel.take(now, l.hasRoom())
 		if !ok {
 			return
 		}
-		i := l.popFree()
+		i := l.take()
 		if t.measured {
 			l.tally.sent++
 			if now < l.windowEnd {
@@ -224,38 +213,9 @@ func (l *loop) release() {
 		}
 		l.send(i, flight{begin: now, ticket: t})
 		if c := &l.conns[i]; len(c.flights) < cap(c.flights) {
-			l.markFree(i)
+			l.markFree(i, now)
 		}
 	}
-}
-
-func (l *loop) takeFree() []int32 {
-	batch := l.free
-	l.free = l.spare
-	return batch
-}
-
-func (l *loop) popFree() int32 {
-	n := len(l.free) - 1
-	i := l.free[n]
-	l.free = l.free[:n]
-	l.conns[i].inFree = false
-	return i
-}
-
-// markFree notes that connection i has room for a request. In an open loop, when no
-// connection had room until now, every ticket that fell due meanwhile waited for the
-// server: it is backlogged, not late by the generator's fault.
-func (l *loop) markFree(i int32) {
-	c := &l.conns[i]
-	if c.inFree {
-		return
-	}
-	if len(l.free) == 0 && l.e.openLoop() {
-		l.rel.blocked = max(l.rel.blocked, l.rel.sched.dueAt(l.e.now()))
-	}
-	c.inFree = true
-	l.free = append(l.free, i)
 }
 
 // send hands a request to connection i, opening the connection first when needed.
@@ -433,7 +393,7 @@ func (l *loop) consume(i int32, data []byte) {
 func (l *loop) ended(i int32, err error) {
 	c := &l.conns[i]
 	if len(c.flights) == 0 {
-		l.closeSocket(i) // the server closed an idle connection: the next request reconnects
+		l.closeIdle(i) // the server closed an idle connection: the next request reconnects
 		return
 	}
 	if err == nil {
@@ -464,7 +424,7 @@ func (l *loop) answered(i int32, resp response) {
 		l.retry(i) // pipelined requests the server will not answer on this connection
 	}
 	if len(c.flights) < cap(c.flights) {
-		l.markFree(i)
+		l.markFree(i, done)
 	}
 }
 
@@ -504,7 +464,7 @@ func (l *loop) failAll(i int32, out outcome) {
 		l.flying--
 	}
 	c.out = 0
-	l.markFree(i)
+	l.markFree(i, done)
 }
 
 // expire fails the requests that have been in flight longer than the timeout; at the
