@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"math"
 	"strings"
 	"testing"
@@ -141,36 +140,18 @@ func TestResourceSamples(t *testing.T) {
 
 func TestNotes(t *testing.T) {
 	quiet := &load.Result{Latency: load.NewHistogram(), Lateness: load.NewHistogram()}
-	if n := notes(quiet, quiet, 100); len(n) != 0 {
+	if n := notes(quiet, quiet, quiet, 100); len(n) != 0 {
 		t.Errorf("notes for a clean run: %v", n)
 	}
 	late := &load.Result{Latency: load.NewHistogram(), Lateness: load.NewHistogram(), Backlogged: 7, Requests: 100}
 	late.Lateness.RecordValue(20_000)
-	closing := &load.Result{Latency: load.NewHistogram(), Lateness: load.NewHistogram(), Reconnects: 500}
-	n := strings.Join(notes(closing, late, 100), "\n")
-	for _, want := range []string{"did not keep up with 100 req/s (7 requests", "generator itself sent requests up to 20.0 ms late", "500 reconnects"} {
+	closing := &load.Result{Latency: load.NewHistogram(), Lateness: load.NewHistogram(), Reconnects: 500, Abandoned: 3}
+	stuck := &load.Result{Latency: load.NewHistogram(), Abandoned: 2}
+	n := strings.Join(notes(stuck, closing, late, 100), "\n")
+	for _, want := range []string{"did not keep up with 100 req/s (7 requests", "generator itself sent requests up to 20.0 ms late", "500 reconnects",
+		"warm-up: 2 requests were still unanswered", "throughput phase: 3 requests were still unanswered"} {
 		if !strings.Contains(n, want) {
 			t.Errorf("notes lack %q:\n%s", want, n)
-		}
-	}
-}
-
-func TestSettle(t *testing.T) {
-	fast, slow, stalled := load.NewHistogram(), load.NewHistogram(), load.NewHistogram()
-	fast.RecordValue(100)     // 0.1 ms
-	slow.RecordValue(100_000) // 100 ms
-	stalled.RecordValue(5_000_000)
-	cases := []struct {
-		h    *hdrhistogram.Histogram
-		want time.Duration
-	}{
-		{fast, 20 * time.Millisecond},
-		{slow, 200 * time.Millisecond},
-		{stalled, time.Second},
-	}
-	for _, c := range cases {
-		if got := settle(&load.Result{Latency: c.h}); got < c.want*99/100 || got > c.want*101/100 {
-			t.Errorf("settle = %v, want %v", got, c.want)
 		}
 	}
 }

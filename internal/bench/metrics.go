@@ -123,9 +123,18 @@ func encode(h *hdrhistogram.Histogram) (string, error) {
 	return result.EncodeHistogram(h)
 }
 
-// notes are warnings about a run that the user should see next to its numbers.
-func notes(tp, lat *load.Result, rate float64) []string {
+// notes are warnings about a run that the user should see next to its numbers. warm is
+// the warm-up's result, nil without one.
+func notes(warm, tp, lat *load.Result, rate float64) []string {
 	var out []string
+	for _, p := range []struct {
+		name string
+		r    *load.Result
+	}{{"warm-up", warm}, {"throughput phase", tp}} {
+		if p.r != nil && p.r.Abandoned > 0 {
+			out = append(out, fmt.Sprintf("%s: %d requests were still unanswered at its end, past the timeout; the stack may still have been working on them in the next phase", p.name, p.r.Abandoned))
+		}
+	}
 	if lat.Unsent > 0 || float64(lat.Backlogged) > backlogWarnShare*float64(lat.Requests) {
 		out = append(out, fmt.Sprintf("latency phase: the stack did not keep up with %g req/s (%d requests waited for a free connection, %d never sent); the percentiles include that queueing — lower the rate if this is its normal capacity",
 			rate, lat.Backlogged, lat.Unsent))

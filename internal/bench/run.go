@@ -85,11 +85,16 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 		Timeout:     timeout,
 		Check:       load.Check{Status: sc.Expect.Status, BodyContains: sc.Expect.BodyContains},
 	}
-	if warm := m.suite.Load.Warmup.Duration; warm > 0 {
+	// Each phase is a load.Run of its own, and a closed loop returns only once its last
+	// requests are answered (its drain): the next phase starts with nothing of the one
+	// before in the stack's queues, and the throughput phase's work is not counted as the
+	// latency phase's.
+	var warm *load.Result
+	if d := m.suite.Load.Warmup.Duration; d > 0 {
 		phase("warmup")
 		wo := opts
-		wo.Duration = warm
-		if _, err := load.Run(ctx, req, wo); err != nil {
+		wo.Duration = d
+		if warm, err = load.Run(ctx, req, wo); err != nil {
 			return run, fmt.Errorf("warm-up: %w", err)
 		}
 	}
@@ -99,12 +104,6 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 	tpOpts.Duration = m.suite.Load.Duration.Duration
 	tp, tpUse, err := m.measurePhase(ctx, st, "throughput", req, tpOpts)
 	if err != nil {
-		return run, err
-	}
-
-	// The closed loop leaves its last requests in flight: let the stack finish them, so that
-	// their CPU and statements are not counted as the latency phase's work.
-	if err := sleepCtx(ctx, settle(tp)); err != nil {
 		return run, err
 	}
 
@@ -123,7 +122,7 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 	if err := st.Stop(); err != nil {
 		return run, fmt.Errorf("stopping the stack: %w", err)
 	}
-	for _, w := range notes(tp, lat, latOpts.Rate) {
+	for _, w := range notes(warm, tp, lat, latOpts.Rate) {
 		s.res.Warnings = append(s.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
 	}
 	return record(run, opts.Connections, latOpts.Rate, measured{tp, tpUse}, measured{lat, latUse})
@@ -147,24 +146,6 @@ func (m *measurement) measurePhase(ctx context.Context, st *stack.Stack, name st
 		return nil, nil, fmt.Errorf("%s phase: watching resources: %w", name, werr)
 	}
 	return r, use, nil
-}
-
-// settle is how long requests abandoned at the end of a closed loop may still take: twice
-// the phase's p99.9 latency, between 20 ms and 1 s.
-func settle(r *load.Result) time.Duration {
-	d := 2 * time.Duration(r.Latency.ValueAtQuantile(99.9)) * time.Microsecond
-	return min(max(d, 20*time.Millisecond), time.Second)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func pidsOf(st *stack.Stack) []int {

@@ -27,7 +27,7 @@ func TestSaturatedPhaseInvalidatesTheRun(t *testing.T) {
 	if s := run.Latency.Series[0]; s.P50 != 1 || s.P99 != 3 {
 		t.Errorf("series second = %+v, want p50 1 ms and p99 3 ms", s)
 	}
-	if n := strings.Join(notes(phase("x"), phase(""), 100), "\n"); !strings.Contains(n, "throughput phase: x — the run is invalid") {
+	if n := strings.Join(notes(nil, phase("x"), phase(""), 100), "\n"); !strings.Contains(n, "throughput phase: x — the run is invalid") {
 		t.Errorf("notes lack the saturation:\n%s", n)
 	}
 	clean, err := record(result.Run{}, 2, 100, measured{load: phase("")}, measured{load: phase("")})

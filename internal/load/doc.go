@@ -40,9 +40,10 @@
 // # Windows
 //
 // Traffic runs for Options.Warmup (not recorded) and for the measured window of
-// Options.Duration. Result.Elapsed is the window's length, shorter only when the context
-// ended; Result.Series has one entry per (started) second of it, with the requests,
-// errors and the p50 and p99 latency of the answers completed in that second.
+// Options.Duration, then the phase drains (below). Result.Elapsed is the window's
+// length, shorter only when the context ended; Result.Series has one entry per (started)
+// second of it, with the requests, errors and the p50 and p99 latency of the answers
+// completed in that second.
 //
 // # Closed loop (Rate == 0): throughput
 //
@@ -51,8 +52,15 @@
 // An answer is recorded when it completes inside the window; the latency is the service
 // time, from just before the request is written (or its connection dialled, when one is
 // needed) to the end of the answer.
-// Requests in flight at the end of the window are abandoned: their answers would not be
-// recorded anyway.
+//
+// At the end of the window the loop stops sending and drains: it waits until every
+// request in flight has been answered or has failed, without recording them, at most
+// Timeout after the window. So when Run returns, the target holds no request of the
+// phase in its queues, and a phase that follows (stackgate runs a warm-up, then the
+// throughput phase, then the latency phase, each a Run) starts on an idle target instead
+// of one still serving the abandoned requests of the one before. Requests still
+// unanswered when the drain ends are counted in Result.Abandoned. The generator's CPU
+// time is taken at the end of the window: the drain records nothing.
 //
 // # Open loop (Rate > 0): latency without coordinated omission
 //

@@ -23,8 +23,9 @@ const (
 	stopFailed            // a loop could not go on (its epoll failed)
 )
 
-// engine is one phase in progress. Times are offsets from base, the moment all
-// connections were dialled: [0, start) is the warm-up, [start, end) the measured window.
+// engine is one phase in progress. Times are offsets from base, the moment the clock
+// started: [0, start) is the warm-up, [start, end) the measured window, and [end,
+// hardStop) the drain, where the requests still in flight end.
 type engine struct {
 	tgt       *target
 	opt       Options
@@ -34,7 +35,7 @@ type engine struct {
 	timeout   time.Duration
 	start     time.Duration
 	end       time.Duration
-	hardStop  time.Duration // open loop: the end of the drain
+	hardStop  time.Duration // the end of the drain
 	scanEvery time.Duration // how often loops look for requests past their timeout
 	idleLimit time.Duration // open loop: how long a connection may idle before it is closed
 	seconds   int
@@ -303,6 +304,7 @@ func (e *engine) collect() *Result {
 		Lateness:   sum.lateness,
 		Backlogged: sum.backlogged,
 		Reconnects: sum.reconnects,
+		Abandoned:  sum.abandoned,
 		Series:     e.series.result(elapsed),
 		Generator:  gen,
 	}

@@ -72,8 +72,11 @@ type Second struct {
 // Generator is what the load generator itself used during the phase: how close it came
 // to being the limit instead of the target.
 type Generator struct {
-	Loops int           // event loops, each on its own OS thread
-	CPU   time.Duration // CPU time of the loops' threads from the start of the window to the end of the phase
+	Loops int // event loops, each on its own OS thread
+	// CPU is the CPU time of the loops' threads from the start of the window to its end
+	// (closed loop) or to the end of the phase (open loop, whose answers after the window
+	// are recorded).
+	CPU time.Duration
 	// Busiest is the highest share of one CPU that a loop used over that time: a loop
 	// near 1 had no time left to send or read, whatever the target could do.
 	Busiest float64
@@ -92,6 +95,10 @@ type Result struct {
 	Reconnects int64                   // connections re-opened after the first one (server closed, Connection: close, errors)
 	Series     []Second                // one entry per second of the measured window
 	Generator  Generator
+	// Abandoned, in a closed loop, counts the requests still unanswered when the drain
+	// after the window ended (at Timeout): the target may still be working on them when
+	// Run returns. 0 means the target was left with nothing of this phase.
+	Abandoned int64
 	// Saturated says why the generator, not the target, was the limit of this phase
 	// ("" when it was not): its loops had no CPU time left, or it could not keep the
 	// open-loop schedule. Such a phase measured the generator, not the target.
@@ -127,9 +134,9 @@ func (r *Result) CPUPerRequest() time.Duration {
 
 // Run runs one phase against req and returns what was measured. It returns an error only when
 // the phase could not run at all (bad options/URL, context cancelled before start); failed
-// requests are data in Result.Errors. All connections are dialled before the clock starts.
-// It stops by itself after Warmup+Duration (+ at most Timeout to drain), or when ctx ends;
-// then it returns what was measured so far together with an error wrapping ctx.Err().
+// requests are data in Result.Errors. It stops by itself after Warmup+Duration and the
+// drain (at most Timeout more), or when ctx ends; then it returns what was measured so
+// far together with an error wrapping ctx.Err().
 func Run(ctx context.Context, req Request, opt Options) (*Result, error) {
 	opt, err := opt.normalized()
 	if err != nil {

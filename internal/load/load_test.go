@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -458,5 +459,45 @@ func TestIdleConnectionsClosedByTheServer(t *testing.T) {
 	t.Logf("requests %d, reconnects %d, server connections %d", res.Requests, res.Reconnects, srv.conns.Load())
 	if res.Requests != 6 || res.Errors.Total() != 0 || res.Reconnects < 3 {
 		t.Errorf("requests %d, errors %+v, reconnects %d; want the 6 requests answered, on reopened connections", res.Requests, res.Errors, res.Reconnects)
+	}
+}
+
+// A closed loop returns only once the requests it had in flight at the end of the window
+// are answered, without recording them: the server is left with nothing of the phase
+// (the bug: they were abandoned in its queue, and the next phase found it busy with them).
+func TestClosedLoopDrainsBeforeReturning(t *testing.T) {
+	var inProgress atomic.Int64
+	srv := startHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+		inProgress.Add(1)
+		defer inProgress.Add(-1)
+		time.Sleep(50 * time.Millisecond)
+		hello(w, r)
+	})
+	const conns = 4
+	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: conns, Duration: 200 * time.Millisecond})
+	busy, served := inProgress.Load(), srv.requests.Load()
+	if busy != 0 {
+		t.Errorf("the server was still working on %d requests of the phase when Run returned", busy)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if later := srv.requests.Load(); later != served {
+		t.Errorf("%d requests of the phase reached the server after Run returned", later-served)
+	}
+	// Every request begun in the window but the last of each connection was recorded.
+	if res.Requests < served-2*conns || res.Requests >= served || res.Abandoned != 0 {
+		t.Errorf("recorded %d of the %d requests served, %d abandoned; want all but those in flight at the window's edges, none abandoned",
+			res.Requests, served, res.Abandoned)
+	}
+}
+
+// The drain is bounded by the timeout: requests a server never answers are given up,
+// counted as abandoned, not as the window's errors.
+func TestClosedLoopDrainGivesUpAtTheTimeout(t *testing.T) {
+	srv := startRawServer(t, neverAnswer)
+	const conns = 3
+	res := mustRun(t, Request{URL: srv.url("/")}, Options{Connections: conns, Duration: 250 * time.Millisecond, Timeout: 100 * time.Millisecond})
+	t.Logf("timeouts %d, abandoned %d", res.Errors.Timeout, res.Abandoned)
+	if res.Abandoned < 1 || res.Abandoned > conns || res.Errors.Timeout == 0 || res.Requests != 0 {
+		t.Errorf("abandoned %d, timeouts %d, requests %d; want the requests in flight at the end abandoned, the window's timeouts counted", res.Abandoned, res.Errors.Timeout, res.Requests)
 	}
 }

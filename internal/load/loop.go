@@ -47,10 +47,12 @@ type loop struct {
 	refillAt  time.Duration // closed loop: when to fill connections whose dial failed
 	nextYield time.Duration // when to yield to the Go scheduler next
 
-	// CPU time of the loop's thread from the start of the window to the end.
+	// CPU time of the loop's thread from the start of the window to its end (closed
+	// loop) or to the end of the phase (open loop, whose drain is measured).
 	inWindow   bool
 	cpuAtStart time.Duration
 	atStart    time.Duration
+	cpuTaken   bool
 	cpu        time.Duration
 	share      float64
 }
@@ -83,8 +85,8 @@ func (l *loop) addConn() {
 	})
 }
 
-// run is the loop's goroutine: it ends at the end of the window (closed loop), when
-// every ticket is answered or at the hard stop (open loop), or when the phase is stopped.
+// run is the loop's goroutine: it ends when every request is answered or at the hard
+// stop after the window, or when the phase is stopped.
 func (l *loop) run() {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -94,11 +96,17 @@ func (l *loop) run() {
 	for l.step() {
 	}
 	l.tally.finish()
-	if l.inWindow {
-		l.cpu = threadCPU() - l.cpuAtStart
-		if span := l.e.now() - l.atStart; span > 0 {
-			l.share = float64(l.cpu) / float64(span)
-		}
+	if l.inWindow && !l.cpuTaken {
+		l.takeCPU(l.e.now())
+	}
+}
+
+// takeCPU notes the CPU time the loop's thread used since the window started.
+func (l *loop) takeCPU(now time.Duration) {
+	l.cpuTaken = true
+	l.cpu = threadCPU() - l.cpuAtStart
+	if span := now - l.atStart; span > 0 {
+		l.share = float64(l.cpu) / float64(span)
 	}
 }
 
@@ -130,8 +138,8 @@ func (l *loop) step() bool {
 	return true
 }
 
-// observe does the bookkeeping of a turn: the window's start (for the CPU account), the
-// current second (so that the series moves on even when nothing
+// observe does the bookkeeping of a turn: the window's start and end (for the CPU
+// account), the current second (so that the series moves on even when nothing
 // completes), and the periodic look for requests past their timeout and, in an open
 // loop, for connections it no longer needs.
 func (l *loop) observe(now time.Duration) {
@@ -139,6 +147,9 @@ func (l *loop) observe(now time.Duration) {
 	l.windowEnd = e.windowEnd()
 	if !l.inWindow && now >= e.start {
 		l.inWindow, l.cpuAtStart, l.atStart = true, threadCPU(), now
+	}
+	if l.inWindow && !l.cpuTaken && !e.openLoop() && now >= l.windowEnd {
+		l.takeCPU(now) // the drain records nothing: its reads are not the window's cost
 	}
 	if now >= e.start {
 		l.tally.advance(e.second(now))
@@ -156,11 +167,11 @@ func (l *loop) observe(now time.Duration) {
 	}
 }
 
-// closedTurn fills the connections with room until the end of the window, and says
-// when to wake up at the latest.
+// closedTurn fills the connections with room until the end of the window, then drains,
+// and says when to wake up at the latest.
 func (l *loop) closedTurn(now time.Duration) (wake time.Duration, more bool) {
 	if now >= l.e.end {
-		return 0, false
+		return l.drainTurn(now)
 	}
 	if now >= l.refillAt {
 		l.fill()
@@ -171,6 +182,21 @@ func (l *loop) closedTurn(now time.Duration) (wake time.Duration, more bool) {
 		return max(l.refillAt, now), true
 	}
 	return l.e.end, true
+}
+
+// drainTurn waits, after the window of a closed loop, until every request in flight has
+// been answered or has failed (neither is recorded), at most until the hard stop: the
+// next phase then finds the target with nothing of this one in its queues. What is still
+// in flight at the hard stop is abandoned.
+func (l *loop) drainTurn(now time.Duration) (wake time.Duration, more bool) {
+	switch {
+	case l.flying == 0:
+		return 0, false
+	case now >= l.e.hardStop:
+		l.tally.abandoned += int64(l.flying)
+		return 0, false
+	}
+	return l.e.hardStop, true
 }
 
 // openTurn sends the tickets that are due until every one is answered or the hard stop,
@@ -491,8 +517,11 @@ func (l *loop) complete(f flight, out outcome, done time.Duration) {
 		if f.reconnected && e.inWindow(f.begin, l.windowEnd) {
 			l.tally.reconnects++
 		}
-		if e.inWindow(done, l.windowEnd) {
+		switch {
+		case e.inWindow(done, l.windowEnd):
 			l.tally.record(out, done-f.begin, e.second(done))
+		case out == outTimeout && done >= l.windowEnd:
+			l.tally.abandoned++ // given up in the drain: the target may still work on it
 		}
 		return
 	}

@@ -53,6 +53,7 @@ type tally struct {
 	errors     Errors
 	backlogged int64
 	reconnects int64
+	abandoned  int64 // closed loop: requests not answered by the end of the drain
 	sent       int64 // measured open-loop tickets sent
 	onTime     int64 // of those, sent before the end of the window
 
@@ -139,6 +140,7 @@ func (t *tally) add(u *tally) {
 	t.errors.Body += u.errors.Body
 	t.backlogged += u.backlogged
 	t.reconnects += u.reconnects
+	t.abandoned += u.abandoned
 	t.sent += u.sent
 	t.onTime += u.onTime
 }
