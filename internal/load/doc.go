@@ -37,13 +37,21 @@
 // (between 1 ms and 100 ms), not armed per request: a request times out between Timeout
 // and about 1.06 × Timeout after it was handed to its connection.
 //
+// # Generator failures
+//
+// A connection the generator cannot open because of its own machine — no file
+// descriptor left (EMFILE, ENFILE), no local port (EADDRNOTAVAIL), no kernel memory
+// (ENOBUFS, ENOMEM) — says nothing about the target and is not its connect error: the
+// phase stops at once, and Run returns what it measured with an error wrapping
+// ErrGenerator that names the errno and the fix.
+//
 // # Windows
 //
 // Traffic runs for Options.Warmup (not recorded) and for the measured window of
 // Options.Duration, then the phase drains (below). Result.Elapsed is the window's
-// length, shorter only when the context ended; Result.Series has one entry per (started)
-// second of it, with the requests, errors and the p50 and p99 latency of the answers
-// completed in that second.
+// length, shorter only when the context ended or the generator failed; Result.Series has
+// one entry per (started) second of it, with the requests, errors and the p50 and p99
+// latency of the answers completed in that second.
 //
 // # Closed loop (Rate == 0): throughput
 //

@@ -20,7 +20,7 @@ type stopReason int32
 const (
 	running    stopReason = iota
 	stopCancel            // the context ended
-	stopFailed            // a loop could not go on (its epoll failed)
+	stopFailed            // the generator could not go on (ErrGenerator, or its epoll failed)
 )
 
 // engine is one phase in progress. Times are offsets from base, the moment the clock
@@ -113,6 +113,8 @@ func (e *engine) close() {
 // loop only the first, which finds the target's address (the loops dial the others when
 // a request needs one). When a dial fails the rest are left to the loops, which count
 // the failures in the window: a dead server should not cost Connections × Timeout here.
+// When the generator itself fails (ErrGenerator), the phase is failed: it stops as soon
+// as it starts.
 func (e *engine) dialAll(ctx context.Context) error {
 	addrs, err := e.addresses(ctx)
 	if err != nil {
@@ -137,12 +139,16 @@ func (e *engine) dialAll(ctx context.Context) error {
 		i := int32(k / len(e.loops))
 		fd, err := e.dialFirst(addrs, k == 0)
 		if err != nil {
+			if generatorFault(err) {
+				e.fail(generatorError("opening a connection", err))
+			}
 			return nil
 		}
 		c := &l.conns[i]
 		c.fd, c.gen, c.opened = fd, c.gen+1, 1
 		if err := l.poll.add(fd, i, c.gen); err != nil {
-			return fmt.Errorf("registering a connection with epoll: %w", err)
+			e.fail(generatorError("registering a connection with epoll", err))
+			return nil
 		}
 	}
 	return nil
@@ -232,8 +238,7 @@ func (e *engine) run(ctx context.Context) (*Result, error) {
 	select {
 	case <-allDone:
 	case <-ctx.Done():
-		e.winEnd.Store(int64(min(e.now(), e.end)))
-		e.abort(stopCancel)
+		e.halt(stopCancel)
 		<-allDone
 	}
 	res := e.collect()
@@ -246,24 +251,30 @@ func (e *engine) run(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// abort stops every loop promptly.
-func (e *engine) abort(reason stopReason) {
+// halt stops every loop promptly; the window ends now (at 0 when the clock has not
+// started).
+func (e *engine) halt(reason stopReason) {
 	if !e.stop.CompareAndSwap(int32(running), int32(reason)) {
 		return
 	}
+	var at time.Duration
+	if !e.base.IsZero() {
+		at = e.now()
+	}
+	e.winEnd.Store(int64(min(at, e.windowEnd())))
 	for _, l := range e.loops {
 		l.poll.wake()
 	}
 }
 
-// fail stops the phase because a loop cannot go on.
+// fail stops the phase because the generator cannot go on.
 func (e *engine) fail(err error) {
 	e.errMu.Lock()
 	if e.err == nil {
 		e.err = err
 	}
 	e.errMu.Unlock()
-	e.abort(stopFailed)
+	e.halt(stopFailed)
 }
 
 func (e *engine) stopped() bool { return e.stop.Load() != int32(running) }

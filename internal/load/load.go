@@ -132,11 +132,12 @@ func (r *Result) CPUPerRequest() time.Duration {
 	return r.Generator.CPU / time.Duration(r.Requests)
 }
 
-// Run runs one phase against req and returns what was measured. It returns an error only when
-// the phase could not run at all (bad options/URL, context cancelled before start); failed
-// requests are data in Result.Errors. It stops by itself after Warmup+Duration and the
-// drain (at most Timeout more), or when ctx ends; then it returns what was measured so
-// far together with an error wrapping ctx.Err().
+// Run runs one phase against req and returns what was measured. Failed requests are data
+// in Result.Errors. It returns an error without a Result when the phase could not run at
+// all (bad options or URL, context ended before the start). It stops by itself after
+// Warmup+Duration and the drain (at most Timeout more), when ctx ends, or when the
+// generator itself fails; then it returns what was measured so far together with an
+// error wrapping ctx.Err() or ErrGenerator.
 func Run(ctx context.Context, req Request, opt Options) (*Result, error) {
 	opt, err := opt.normalized()
 	if err != nil {

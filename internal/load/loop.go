@@ -224,7 +224,7 @@ func (l *loop) wait(wake time.Duration) (int, error) {
 
 // release sends the tickets that are due on connections with room (open loop).
 func (l *loop) release() {
-	for {
+	for !l.e.stopped() {
 		now := l.e.now()
 		t, ok := l.rel.take(now, l.hasRoom())
 		if !ok {
@@ -258,12 +258,13 @@ func (l *loop) send(i int32, f flight) {
 	}
 }
 
-// dial opens a new socket for connection i's requests in flight.
+// dial opens a new socket for connection i's requests in flight. A failure of the
+// generator's own (no file descriptor, no local port) stops the phase.
 func (l *loop) dial(i int32) {
 	c := &l.conns[i]
 	fd, done, err := connectStart(l.sa, l.e.timeout)
 	if err != nil {
-		l.failAll(i, outConnect)
+		l.dialFailed(i, err)
 		return
 	}
 	c.fd, c.gen = fd, c.gen+1
@@ -271,7 +272,7 @@ func (l *loop) dial(i int32) {
 	c.resetStream(l.e.reqLen)
 	if err := l.poll.add(fd, i, c.gen); err != nil {
 		l.closeSocket(i)
-		l.failAll(i, outConnect)
+		l.e.fail(generatorError("registering a connection with epoll", err))
 		return
 	}
 	if !done {
@@ -280,6 +281,16 @@ func (l *loop) dial(i int32) {
 		return
 	}
 	l.connected(i)
+}
+
+// dialFailed ends connection i's requests with a connect error, or stops the phase when
+// the generator itself could not open the connection.
+func (l *loop) dialFailed(i int32, err error) {
+	if generatorFault(err) {
+		l.e.fail(generatorError("opening a connection", err))
+		return
+	}
+	l.failAll(i, outConnect)
 }
 
 // connected runs when connection i's socket is open: its requests go out.
@@ -342,7 +353,7 @@ func (l *loop) handle(ev syscall.EpollEvent) {
 		}
 		if err := connectResult(c.fd); err != nil {
 			l.closeSocket(i)
-			l.failAll(i, outConnect)
+			l.dialFailed(i, err)
 			return
 		}
 		c.connecting = false

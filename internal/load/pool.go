@@ -83,9 +83,12 @@ func (l *loop) fill() {
 	batch := append(append(l.batch, l.free...), l.unopened...)
 	l.free, l.unopened = l.free[:0], l.unopened[:0]
 	for _, i := range batch {
+		if l.e.stopped() {
+			break // the generator itself failed: the loop ends
+		}
 		c := &l.conns[i]
 		c.listed = false
-		for len(c.flights) < cap(c.flights) && !c.listed {
+		for len(c.flights) < cap(c.flights) && !c.listed && !l.e.stopped() {
 			l.send(i, flight{begin: l.e.now()})
 		}
 	}
