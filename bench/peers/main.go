@@ -25,6 +25,10 @@ type config struct {
 	stallConns                  int
 	stallEvery, stallFor        time.Duration
 	skip                        string
+	parts                       string
+	threads                     int // wrk's threads (stackgate load's loops in the stacks part)
+	stacks                      string
+	stackPause, stackWarmup     time.Duration
 }
 
 func main() {
@@ -52,7 +56,11 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&c.stallConns, "stall-c", 10, "connections of the stall test")
 	fs.DurationVar(&c.stallEvery, "stall-every", 2*time.Second, "the target stalls once every this long")
 	fs.DurationVar(&c.stallFor, "stall-for", 200*time.Millisecond, "for this long")
-	fs.StringVar(&c.skip, "skip", "", "parts to skip, comma-separated: closed,open,memory,stall")
+	fs.StringVar(&c.skip, "skip", "", "parts to skip, comma-separated: closed,open,memory,stall,stacks")
+	fs.StringVar(&c.parts, "parts", "closed,open,memory,stall", "parts to run, comma-separated: closed,open,memory,stall,stacks")
+	fs.StringVar(&c.stacks, "stacks", defaultStacks, "stacks part: suites to provision, space-separated, each `file[:scenario,...]` (default: every scenario)")
+	fs.DurationVar(&c.stackPause, "stack-pause", 2*time.Second, "stacks part: pause after each run, for the stack to finish what the tool left in its queue")
+	fs.DurationVar(&c.stackWarmup, "stack-warmup", 2*time.Second, "stacks part: warm-up run of the same tool before each measured run (whole seconds)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,10 +72,14 @@ func run(args []string, out io.Writer) error {
 		{"open", openLoop},
 		{"memory", memory},
 		{"stall", stallTest},
+		{"stacks", stacksPart},
 	}
-	fmt.Fprintf(out, "load generators on CPU %s, target (Go net/http, GET /hello) on CPU %s; %s\n", c.genCPU, c.targetCPU, toolVersions(c))
+	fmt.Fprintln(out, toolVersions(c))
+	if listed(c.parts, "closed") || listed(c.parts, "open") || listed(c.parts, "memory") || listed(c.parts, "stall") {
+		fmt.Fprintf(out, "load generators on CPU %s, target (Go net/http, GET /hello) on CPU %s\n", c.genCPU, c.targetCPU)
+	}
 	for _, p := range parts {
-		if strings.Contains(","+c.skip+",", ","+p.name+",") {
+		if !listed(c.parts, p.name) || listed(c.skip, p.name) {
 			continue
 		}
 		fmt.Fprintln(out)
@@ -77,3 +89,6 @@ func run(args []string, out io.Writer) error {
 	}
 	return nil
 }
+
+// listed reports whether name is in the comma-separated list.
+func listed(list, name string) bool { return strings.Contains(","+list+",", ","+name+",") }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,5 +25,22 @@ func TestParseWrk(t *testing.T) {
 	}
 	if s := parseStats(out); s["p99"] != 179.95 || s["requests"] != 15356 {
 		t.Errorf("parseStats = %v", s)
+	}
+}
+
+func TestWrkErrors(t *testing.T) {
+	out := "  1000 requests in 1.00s, 0.1MB read\n  Socket errors: connect 0, read 12, write 0, timeout 3\n  Non-2xx or 3xx responses: 5\n"
+	if n := wrkErrors(out); n != 20 {
+		t.Errorf("wrkErrors = %d, want 20", n)
+	}
+	if n := wrkErrors("  1000 requests in 1.00s\n"); n != 0 {
+		t.Errorf("wrkErrors without errors = %d", n)
+	}
+}
+
+func TestParseStacks(t *testing.T) {
+	got := parseStacks("stackgate.toml:json,db  testdata/stacks/flask/stackgate.toml")
+	if len(got) != 2 || got[0].file != "stackgate.toml" || strings.Join(got[0].scenarios, "|") != "json|db" || got[1].scenarios != nil {
+		t.Errorf("parseStacks = %+v", got)
 	}
 }

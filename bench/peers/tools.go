@@ -52,6 +52,13 @@ func startTarget(c config, extra ...string) (*target, error) {
 	}
 }
 
+// endpoint is what a run loads: a URL, and the CPU time its server has used so far (0
+// when not known).
+type endpoint interface {
+	url() string
+	cpu() time.Duration
+}
+
 func (t *target) url() string { return "http://" + t.addr + "/hello" }
 
 // cpu is the CPU time the target has used so far.
@@ -92,6 +99,7 @@ type measured struct {
 	targetCPU time.Duration
 	sg        *sgReport // stackgate load's JSON
 	wrk       map[string]float64
+	errors    int64 // wrk: socket errors and non-2xx/3xx answers
 }
 
 func (m measured) cpuPerRequest() float64    { return perRequest(m.cpu, m.requests) }
@@ -154,7 +162,7 @@ type sgReport struct {
 
 // runStackgate runs stackgate load with args (-json is added); a saturated run still
 // reports its numbers.
-func runStackgate(c config, t *target, args ...string) (measured, error) {
+func runStackgate(c config, t endpoint, args ...string) (measured, error) {
 	cpu0 := t.cpu()
 	argv := append([]string{c.stackgate, "load", "-json"}, args...)
 	out, ru, err := runPinned(c.genCPU, nil, append(argv, t.url())...)
@@ -172,10 +180,11 @@ func runStackgate(c config, t *target, args ...string) (measured, error) {
 
 var wrkRequests = regexp.MustCompile(`(\d+) requests in ([\d.]+)(us|ms|s|m|h)`)
 
-// runWrk runs wrk with args on one thread (it is pinned to one CPU anyway).
-func runWrk(c config, t *target, env []string, args ...string) (measured, error) {
+// runWrk runs wrk with args on c.threads threads (one by default: it is pinned to one
+// CPU anyway).
+func runWrk(c config, t endpoint, env []string, args ...string) (measured, error) {
 	cpu0 := t.cpu()
-	argv := append([]string{c.wrk, "-t1"}, args...)
+	argv := append([]string{c.wrk, "-t" + strconv.Itoa(max(c.threads, 1))}, args...)
 	out, ru, err := runPinned(c.genCPU, env, append(argv, t.url())...)
 	m := measured{tool: "wrk", targetCPU: t.cpu() - cpu0}
 	if err != nil {
@@ -186,7 +195,7 @@ func runWrk(c config, t *target, env []string, args ...string) (measured, error)
 		return m, err
 	}
 	m.requests, m.seconds, m.cpu, m.maxRSS = req, secs, cpuOf(ru), ru.Maxrss*1024
-	m.wrk = parseStats(out)
+	m.wrk, m.errors = parseStats(out), wrkErrors(out)
 	return m, nil
 }
 
@@ -200,6 +209,23 @@ func parseWrk(out string) (int64, float64, error) {
 	v, _ := strconv.ParseFloat(g[2], 64)
 	unit := map[string]float64{"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[g[3]]
 	return n, v * unit, nil
+}
+
+var (
+	wrkSocketErrors = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	wrkNon2xx       = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// wrkErrors counts the failures wrk reports: socket errors and non-2xx/3xx answers.
+func wrkErrors(out string) int64 {
+	var n int64
+	for _, g := range append(wrkSocketErrors.FindAllStringSubmatch(out, -1), wrkNon2xx.FindAllStringSubmatch(out, -1)...) {
+		for _, v := range g[1:] {
+			k, _ := strconv.ParseInt(v, 10, 64)
+			n += k
+		}
+	}
+	return n
 }
 
 // parseStats reads the "stats k=v ..." line of wrk-pace.lua.

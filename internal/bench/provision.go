@@ -45,6 +45,12 @@ type side struct {
 }
 
 func (m *measurement) measure(ctx context.Context) error {
+	return m.provision(ctx, func() error { return m.runAll(ctx) })
+}
+
+// provision builds every side, starts the database, loads each side's dataset, and runs
+// body with all of it in place; the database stops when body returns.
+func (m *measurement) provision(ctx context.Context, body func() error) error {
 	// A fixed address another program holds is found now, not after the builds.
 	if err := m.checkFixedAddrs(); err != nil {
 		return err
@@ -82,7 +88,7 @@ func (m *measurement) measure(ctx context.Context) error {
 		return err
 	}
 	defer m.monitor.Close()
-	return m.runAll(ctx)
+	return body()
 }
 
 // build runs a side's build steps once, in order.

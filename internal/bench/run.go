@@ -63,22 +63,14 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 	run := result.Run{Run: n, Started: time.Now().UTC(), Logs: map[string]string{}}
 	phase := func(name string) { m.emit(Event{Kind: Phase, Side: s.name, Run: n, Scenario: sc.Name, Phase: name}) }
 
-	phase("start")
-	if err := m.db.ResetFrom(ctx, m.suite.Database.Name, s.template); err != nil {
-		return run, fmt.Errorf("resetting the database: %w", err)
+	st, target, err := m.startChecked(ctx, s, sc, n, run.Logs, phase)
+	if st != nil {
+		defer st.Stop()
 	}
-	st, err := m.startStack(ctx, s, sc.Name, n, run.Logs)
 	if err != nil {
 		return run, err
 	}
-	defer st.Stop()
-
-	phase("check")
-	target := m.targetURL(sc)
 	timeout := m.suite.Load.Timeout.Duration
-	if err := checkEndpoint(ctx, target, sc, timeout); err != nil {
-		return run, err
-	}
 	req := load.Request{Method: sc.Method, URL: target, Header: sc.Headers, Body: []byte(sc.Body)}
 	opts := load.Options{
 		Connections: m.suite.ScenarioConnections(sc),
@@ -126,6 +118,23 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 		s.res.Warnings = append(s.res.Warnings, result.Warning{Scenario: sc.Name, Run: n, Message: w})
 	}
 	return record(run, opts.Connections, latOpts.Rate, measured{tp, tpUse}, measured{lat, latUse})
+}
+
+// startChecked starts run n of scenario sc on side s: it resets the database, starts the
+// stack and checks that the endpoint answers correctly, reporting each step to phase. It
+// returns the stack (also with an error, to be stopped) and the URL to load.
+func (m *measurement) startChecked(ctx context.Context, s *side, sc config.Scenario, n int, logs map[string]string, phase func(string)) (*stack.Stack, string, error) {
+	phase("start")
+	if err := m.db.ResetFrom(ctx, m.suite.Database.Name, s.template); err != nil {
+		return nil, "", fmt.Errorf("resetting the database: %w", err)
+	}
+	st, err := m.startStack(ctx, s, sc.Name, n, logs)
+	if err != nil {
+		return nil, "", err
+	}
+	phase("check")
+	target := m.targetURL(sc)
+	return st, target, checkEndpoint(ctx, target, sc, m.suite.Load.Timeout.Duration)
 }
 
 // measurePhase runs one timed phase while watching what the stack and the database use.
