@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // target is a running bench/target.
@@ -61,20 +63,14 @@ type endpoint interface {
 
 func (t *target) url() string { return "http://" + t.addr + "/hello" }
 
-// cpu is the CPU time the target has used so far.
+// cpu is the CPU time the target has used so far, measured as stackgate measures a
+// stack's.
 func (t *target) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.cmd.Process.Pid))
+	u, err := procfs.Default.Tree(t.cmd.Process.Pid)
 	if err != nil {
 		return 0
 	}
-	_, rest, _ := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return u.CPU
 }
 
 func (t *target) stop() {

@@ -1,27 +1,23 @@
 package doctor
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // sample is one reading of the counters that CPU use and swapping are measured from.
 type sample struct {
-	cpu     cpuTimes
+	cpu     procfs.CPUTimes
+	cpuOK   bool
 	procs   map[int]procTime // nil when /proc lists no processes
 	swapped uint64           // pages swapped in and out since boot
 	swapOK  bool
-}
-
-// cpuTimes is the first line of /proc/stat: clock ticks of all CPUs since boot.
-type cpuTimes struct {
-	total, steal uint64
-	ok, hasSteal bool
 }
 
 // procTime is a process's name and CPU time (user + system, clock ticks).
@@ -31,76 +27,27 @@ type procTime struct {
 }
 
 func takeSample(fsys fs.FS) sample {
-	s := sample{cpu: readCPUTimes(fsys), procs: readProcs(fsys)}
+	var s sample
+	if proc, err := fs.Sub(fsys, "proc"); err == nil {
+		s.cpu, err = procfs.FS{FS: proc}.CPUTimes()
+		s.cpuOK = err == nil
+		s.procs = readProcs(procfs.FS{FS: proc})
+	}
 	s.swapped, s.swapOK = readSwapped(fsys)
 	return s
 }
 
-// readCPUTimes parses "cpu user nice system idle iowait irq softirq steal guest guest_nice";
-// guest time is already counted in user, so the total is the first eight.
-func readCPUTimes(fsys fs.FS) cpuTimes {
-	line, ok := readLine(fsys, "proc/stat")
-	fields := strings.Fields(line)
-	if !ok || len(fields) < 5 || fields[0] != "cpu" {
-		return cpuTimes{}
-	}
-	t := cpuTimes{ok: true, hasSteal: len(fields) > 8}
-	for i, f := range fields[1:min(len(fields), 9)] {
-		v, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return cpuTimes{}
-		}
-		t.total += v
-		if i == 7 {
-			t.steal = v
-		}
-	}
-	return t
-}
-
-// readProcs reads the CPU time of every process in /proc.
-func readProcs(fsys fs.FS) map[int]procTime {
-	entries, err := fs.ReadDir(fsys, "proc")
-	if err != nil {
+// readProcs reads the CPU time of every process.
+func readProcs(proc procfs.FS) map[int]procTime {
+	stats, err := proc.Processes()
+	if err != nil || len(stats) == 0 {
 		return nil
 	}
-	procs := map[int]procTime{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || !e.IsDir() {
-			continue
-		}
-		data, err := fs.ReadFile(fsys, "proc/"+e.Name()+"/stat")
-		if err != nil {
-			continue // it exited meanwhile
-		}
-		if p, ok := parseProcStat(data); ok {
-			procs[pid] = p
-		}
-	}
-	if len(procs) == 0 {
-		return nil
+	procs := make(map[int]procTime, len(stats))
+	for _, st := range stats {
+		procs[st.PID] = procTime{name: st.Comm, ticks: st.OwnTicks}
 	}
 	return procs
-}
-
-// parseProcStat reads the name and CPU time from /proc/<pid>/stat. The name (field 2) may
-// hold spaces and parentheses, so fields are counted after its last ')'.
-func parseProcStat(data []byte) (procTime, bool) {
-	open, end := bytes.IndexByte(data, '('), bytes.LastIndexByte(data, ')')
-	if open < 0 || end < open {
-		return procTime{}, false
-	}
-	f := strings.Fields(string(data[end+1:]))
-	if len(f) < 13 { // f[0] is field 3 (state): utime is field 14, stime field 15
-		return procTime{}, false
-	}
-	utime, err1 := strconv.ParseUint(f[11], 10, 64)
-	stime, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return procTime{}, false
-	}
-	return procTime{name: string(data[open+1 : end]), ticks: utime + stime}, true
 }
 
 // readSwapped is pswpin + pswpout from /proc/vmstat.
@@ -165,13 +112,13 @@ type busy struct {
 func busyProcesses(before, after sample, cpus, self int) Finding {
 	const name = "busy processes"
 	want := fmt.Sprintf("none above %s of a CPU", percent(BusyWarn))
-	if !before.cpu.ok || !after.cpu.ok || before.procs == nil || after.procs == nil || cpus == 0 {
+	if !before.cpuOK || !after.cpuOK || before.procs == nil || after.procs == nil || cpus == 0 {
 		return unknown(name, want, "cannot read /proc")
 	}
-	if after.cpu.total <= before.cpu.total {
+	if after.cpu.Total <= before.cpu.Total {
 		return unknown(name, want, "/proc/stat did not advance between the samples")
 	}
-	elapsed := float64(after.cpu.total-before.cpu.total) / float64(cpus)
+	elapsed := float64(after.cpu.Total-before.cpu.Total) / float64(cpus)
 	list := busyList(before.procs, after.procs, elapsed, self)
 	if len(list) == 0 {
 		return Finding{Name: name, Status: OK, Value: "none", Want: want}
@@ -228,20 +175,20 @@ func pidList(list []busy) string {
 // steal checks that a hypervisor gave no CPU time to other guests during the check.
 func steal(before, after sample) Finding {
 	const name, want = "steal time", "0 %"
-	if !before.cpu.ok || !after.cpu.ok || !after.cpu.hasSteal {
+	if !before.cpuOK || !after.cpuOK || !after.cpu.HasSteal {
 		return unknown(name, want, "no steal column in /proc/stat")
 	}
-	if after.cpu.total <= before.cpu.total {
+	if after.cpu.Total <= before.cpu.Total {
 		return unknown(name, want, "/proc/stat did not advance between the samples")
 	}
-	window := float64(after.cpu.steal-before.cpu.steal) / float64(after.cpu.total-before.cpu.total)
-	sinceBoot := float64(after.cpu.steal) / float64(after.cpu.total)
+	window := float64(after.cpu.Steal-before.cpu.Steal) / float64(after.cpu.Total-before.cpu.Total)
+	sinceBoot := float64(after.cpu.Steal) / float64(after.cpu.Total)
 	f := Finding{Name: name, Status: OK, Want: want,
 		Value: fmt.Sprintf("%s during the check, %s since boot", percent(window), percent(sinceBoot))}
 	switch {
 	case window >= StealBad:
 		f.Status = Bad
-	case after.cpu.steal > 0:
+	case after.cpu.Steal > 0:
 		f.Status = Warn
 	default:
 		return f

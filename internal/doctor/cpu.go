@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 const cpuDir = "sys/devices/system/cpu/"
@@ -116,27 +118,13 @@ func smt(fsys fs.FS) Finding {
 		Fix: "echo off | sudo tee /sys/devices/system/cpu/smt/control"}
 }
 
-// countCPUs counts the CPUs in /proc/stat, else in /proc/cpuinfo (0: unknown).
+// countCPUs counts the logical CPUs (0: unknown).
 func countCPUs(fsys fs.FS) int {
-	n := 0
-	if data, err := fs.ReadFile(fsys, "proc/stat"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if len(line) > 3 && strings.HasPrefix(line, "cpu") && line[3] >= '0' && line[3] <= '9' {
-				n++
-			}
-		}
+	proc, err := fs.Sub(fsys, "proc")
+	if err != nil {
+		return 0
 	}
-	if n > 0 {
-		return n
-	}
-	if data, err := fs.ReadFile(fsys, "proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if key, _, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(key) == "processor" {
-				n++
-			}
-		}
-	}
-	return n
+	return procfs.FS{FS: proc}.CPUs().Count
 }
 
 // cpuList writes sorted CPUs the way the kernel does: "0-3,6".

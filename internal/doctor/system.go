@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // openFiles checks that the stack's processes can open a descriptor per connection.
@@ -203,21 +204,8 @@ func isVM(vendor, product string) bool {
 	return false
 }
 
-// hypervisorFlag reports whether /proc/cpuinfo lists the "hypervisor" CPU flag.
+// hypervisorFlag reports whether the CPUs carry the "hypervisor" flag.
 func hypervisorFlag(fsys fs.FS) bool {
-	data, err := fs.ReadFile(fsys, "proc/cpuinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if ok && strings.TrimSpace(key) == "flags" {
-			for _, flag := range strings.Fields(val) {
-				if flag == "hypervisor" {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	proc, err := fs.Sub(fsys, "proc")
+	return err == nil && procfs.FS{FS: proc}.CPUs().Hypervisor
 }

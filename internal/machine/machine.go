@@ -4,13 +4,13 @@
 package machine
 
 import (
-	"bufio"
 	"io/fs"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/stackgate/stackgate/internal/procfs"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -35,29 +35,19 @@ func Fingerprint(root fs.FS, runner string) result.Fingerprint {
 	}
 }
 
-// cpuInfo returns the CPU model and the number of logical CPUs from /proc/cpuinfo.
+// cpuInfo returns the CPU model and the number of logical CPUs.
 func cpuInfo(root fs.FS) (string, int) {
-	f, err := root.Open("proc/cpuinfo")
+	model, n := Unknown, runtime.NumCPU()
+	proc, err := fs.Sub(root, "proc")
 	if err != nil {
-		return Unknown, runtime.NumCPU()
+		return model, n
 	}
-	defer f.Close()
-	model, n := Unknown, 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(key) {
-		case "processor":
-			n++
-		case "model name":
-			model = strings.TrimSpace(val)
-		}
+	cpus := procfs.FS{FS: proc}.CPUs()
+	if cpus.Model != "" {
+		model = cpus.Model
 	}
-	if n == 0 {
-		n = runtime.NumCPU()
+	if cpus.Count > 0 {
+		n = cpus.Count
 	}
 	return model, n
 }

@@ -1,5 +1,8 @@
-// Package procfs measures the resources of process trees from /proc: the CPU time a stack
-// process and all its descendants used, their resident memory, threads and processes.
+// Package procfs is stackgate's one reader of /proc: the processes (their stat lines and
+// command lines, parsed in one place), the resources of process trees — the CPU time a
+// stack process and all its descendants used, their resident memory, threads and
+// processes — the machine's CPUs, and System V shared memory segments. It reads through
+// an fs.FS, so every reader is tested on fixture trees.
 //
 // CPU time is the quiet part. /proc/<pid>/stat counts CPU in clock ticks (10 ms), which over
 // a few seconds of a lightly loaded database is a 5–10 % rounding error by itself. So a
@@ -12,8 +15,6 @@
 package procfs
 
 import (
-	"bytes"
-	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -41,85 +42,33 @@ type FS struct{ fs.FS }
 // Default reads the real /proc.
 var Default = FS{os.DirFS("/proc")}
 
-// stat is what /proc/<pid>/stat tells about one process.
-type stat struct {
-	ppid        int
-	reapedTicks uint64 // cutime + cstime
-	ownTicks    uint64 // utime + stime
-	threads     int
-}
-
 // Tree measures the processes roots and all their descendants.
 func (p FS) Tree(roots ...int) (Usage, error) {
-	stats, err := p.all()
+	procs, err := p.Processes()
 	if err != nil {
 		return Usage{}, err
+	}
+	stats := make(map[int]Stat, len(procs))
+	for _, s := range procs {
+		stats[s.PID] = s
 	}
 	var u Usage
 	for _, pid := range descendants(stats, roots) {
 		s := stats[pid]
 		u.Processes++
-		u.Threads += s.threads
-		u.CPU += time.Duration(s.reapedTicks) * ClockTick
+		u.Threads += s.Threads
+		u.CPU += time.Duration(s.ReapedTicks) * ClockTick
 		u.CPU += p.threadsCPU(pid, s)
 		u.RSS += p.rss(pid)
 	}
 	return u, nil
 }
 
-// all reads the stat of every process, to find children by their parent.
-func (p FS) all() (map[int]stat, error) {
-	entries, err := fs.ReadDir(p.FS, ".")
-	if err != nil {
-		return nil, fmt.Errorf("reading /proc: %w", err)
-	}
-	stats := make(map[int]stat, len(entries))
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || !e.IsDir() {
-			continue
-		}
-		data, err := fs.ReadFile(p.FS, e.Name()+"/stat")
-		if err != nil {
-			continue // it exited meanwhile
-		}
-		if s, ok := parseStat(data); ok {
-			stats[pid] = s
-		}
-	}
-	return stats, nil
-}
-
-// parseStat reads /proc/<pid>/stat. The command name (field 2) may hold spaces and
-// parentheses, so fields are counted after its last ')'.
-func parseStat(data []byte) (stat, bool) {
-	end := bytes.LastIndexByte(data, ')')
-	if end < 0 {
-		return stat{}, false
-	}
-	f := strings.Fields(string(data[end+1:]))
-	// f[0] is field 3 (state): field n is f[n-3].
-	if len(f) < 18 {
-		return stat{}, false
-	}
-	num := func(field int) uint64 {
-		v, _ := strconv.ParseUint(f[field-3], 10, 64)
-		return v
-	}
-	ppid, _ := strconv.Atoi(f[4-3])
-	return stat{
-		ppid:        ppid,
-		ownTicks:    num(14) + num(15),
-		reapedTicks: num(16) + num(17),
-		threads:     int(num(20)),
-	}, true
-}
-
 // descendants returns roots and every process below them.
-func descendants(stats map[int]stat, roots []int) []int {
+func descendants(stats map[int]Stat, roots []int) []int {
 	children := map[int][]int{}
 	for pid, s := range stats {
-		children[s.ppid] = append(children[s.ppid], pid)
+		children[s.PPID] = append(children[s.PPID], pid)
 	}
 	var out []int
 	seen := map[int]bool{}
@@ -142,11 +91,11 @@ func descendants(stats map[int]stat, roots []int) []int {
 
 // threadsCPU is the precise CPU of a process's live threads, or its tick count when the
 // kernel does not provide schedstat.
-func (p FS) threadsCPU(pid int, s stat) time.Duration {
+func (p FS) threadsCPU(pid int, s Stat) time.Duration {
 	dir := strconv.Itoa(pid) + "/task"
 	tasks, err := fs.ReadDir(p.FS, dir)
 	if err != nil {
-		return time.Duration(s.ownTicks) * ClockTick
+		return time.Duration(s.OwnTicks) * ClockTick
 	}
 	var total time.Duration
 	read := 0
@@ -162,7 +111,7 @@ func (p FS) threadsCPU(pid int, s stat) time.Duration {
 		}
 	}
 	if read == 0 {
-		return time.Duration(s.ownTicks) * ClockTick
+		return time.Duration(s.OwnTicks) * ClockTick
 	}
 	return total
 }

@@ -6,7 +6,6 @@
 package scratch
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // Prefix starts the name of every scratch directory stackgate creates under a temporary
@@ -50,22 +51,14 @@ func self() string {
 	return fmt.Sprintf("%d %s\n", pid, startTime(pid))
 }
 
-// startTime is field 22 of /proc/<pid>/stat, the process's start in clock ticks after boot
-// ("" when the process does not exist).
+// startTime is when the process started, in clock ticks after boot ("" when it does not
+// exist).
 func startTime(pid int) string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := procfs.Default.Stat(pid)
 	if err != nil {
 		return ""
 	}
-	end := bytes.LastIndexByte(data, ')')
-	if end < 0 {
-		return ""
-	}
-	f := strings.Fields(string(data[end+1:]))
-	if len(f) < 20 {
-		return ""
-	}
-	return f[19] // field 22; f[0] is field 3
+	return strconv.FormatUint(st.Start, 10)
 }
 
 // alive reports whether the process an owner line names still runs (the same process, not
@@ -150,11 +143,7 @@ type postmaster struct {
 // running reports whether the recorded pid is still that server: a postgres process
 // started with this data directory, not a process that reused the pid.
 func (pm postmaster) running() bool {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pm.pid))
-	if err != nil {
-		return false
-	}
-	args := strings.Split(string(cmdline), "\x00")
+	args := procfs.Default.Cmdline(pm.pid)
 	return len(args) > 0 && strings.HasSuffix(args[0], "postgres") && slices.Contains(args, pm.dataDir)
 }
 

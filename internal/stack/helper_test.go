@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // The test binary doubles as the fake processes of the stack (as in os/exec's tests): when
@@ -187,8 +189,8 @@ func processGone(pid int) bool {
 	if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
 		return true
 	}
-	e, ok := procStat(pid)
-	return !ok || !e.alive()
+	e, err := procfs.Default.Stat(pid)
+	return err != nil || !e.Alive()
 }
 
 // procStatus returns a field of /proc/<pid>/status, e.g. "Cpus_allowed_list".
