@@ -69,7 +69,7 @@ func compareOnStack(c config, out io.Writer, spec stackSpec) error {
 	if err != nil {
 		return err
 	}
-	dir, err := scratch.New("")
+	dir, err := scratch.New("", false)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stackgate/stackgate/internal/pg"
 	"github.com/stackgate/stackgate/internal/report"
 	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/scratch"
 )
 
 // End-to-end tests: the real stackgate binary, the real reference stack, a real PostgreSQL
@@ -215,7 +216,7 @@ func TestBadConfigExits2(t *testing.T) {
 
 func scratchDirs(t *testing.T) []string {
 	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "stackgate-[0-9]*"))
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), scratch.Pattern))
 	return dirs
 }
 

@@ -76,7 +76,7 @@ expect = { status = 200 }
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, err := scratch.New("")
+	work, err := scratch.New("", false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // The work tree is removed whatever happens, interrupts included.
 func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 	out = &Outcome{}
-	parent, err := scratch.New("") // owned: a killed invocation's work tree is found and removed
+	parent, err := scratch.New("", false) // owned: a killed invocation's work tree is found and removed
 	if err != nil {
 		return out, err
 	}

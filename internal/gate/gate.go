@@ -253,7 +253,7 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := scratch.New("")
+	dir, err := scratch.New("", opt.Keep)
 	if err != nil {
 		return nil, nil, err
 	}

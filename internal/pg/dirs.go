@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/stackgate/stackgate/internal/scratch"
 )
 
 // maxSocketPath is the longest Unix socket path the kernel accepts (sun_path less its NUL).
@@ -28,7 +30,7 @@ type layout struct {
 func makeLayout(dir string, a account) (*layout, error) {
 	l := &layout{base: dir}
 	if !canTraverse(dir, a) {
-		base, err := l.privateTemp("stackgate-pg-", a)
+		base, err := l.privateTemp(scratch.PostgresPattern, a)
 		if err != nil {
 			return l, err
 		}
@@ -40,7 +42,7 @@ func makeLayout(dir string, a account) (*layout, error) {
 	}
 	l.sockDir = filepath.Join(l.base, "sock")
 	if len(l.sockDir)+len(socketName) > maxSocketPath {
-		sockDir, err := l.privateTemp("sgpg-", a)
+		sockDir, err := l.privateTemp(scratch.SocketPattern, a)
 		l.sockDir = sockDir
 		return l, err
 	}
@@ -58,9 +60,10 @@ func (l *layout) mkdir(path string, a account) error {
 	return giveTo(path, a)
 }
 
-// privateTemp creates a 0700 directory under /tmp owned by a.
-func (l *layout) privateTemp(prefix string, a account) (string, error) {
-	path, err := os.MkdirTemp("/tmp", prefix)
+// privateTemp creates a 0700 directory under /tmp owned by a, with an owner file so that
+// the next invocation removes it if this one is killed.
+func (l *layout) privateTemp(pattern string, a account) (string, error) {
+	path, err := scratch.Create("/tmp", pattern, false)
 	if err != nil {
 		return "", fmt.Errorf("creating a PostgreSQL directory under /tmp: %w", err)
 	}

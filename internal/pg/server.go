@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stackgate/stackgate/internal/postmaster"
+	"github.com/stackgate/stackgate/internal/procfs"
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
@@ -246,6 +249,22 @@ func (s *Server) serverEnv() []string {
 	return env
 }
 
+// releaseLeftover releases what the postmaster.pid of dataDir still names (nothing after a
+// clean shutdown, which removes the file).
+func releaseLeftover(dataDir string) error {
+	if dataDir == "" {
+		return nil
+	}
+	l, err := postmaster.Read(dataDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return l.Release(procfs.Default)
+}
+
 // Port is the loopback TCP port the server listens on.
 func (s *Server) Port() int { return s.port }
 
@@ -270,8 +289,10 @@ func (s *Server) Check() error {
 	return s.procs.Check()
 }
 
-// Stop shuts the server down (fast shutdown, then SIGKILL after DefaultStopGrace) and
-// removes the directories Start created. It is idempotent.
+// Stop shuts the server down (fast shutdown, then SIGKILL after DefaultStopGrace),
+// releases what a server that did not shut down cleanly left (its shared memory segment:
+// it was killed, or initdb was interrupted) and removes the directories Start created. It
+// is idempotent.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		var errs []error
@@ -279,7 +300,7 @@ func (s *Server) Stop() error {
 			errs = append(errs, s.procs.Stop())
 		}
 		if s.layout != nil {
-			errs = append(errs, s.layout.remove())
+			errs = append(errs, releaseLeftover(s.layout.dataDir), s.layout.remove())
 		}
 		if err := errors.Join(errs...); err != nil {
 			s.stopErr = fmt.Errorf("stopping postgresql: %w", err)

@@ -143,3 +143,13 @@ func TestThisProcess(t *testing.T) {
 		t.Errorf("/proc/sysvipc/shm: %v", err)
 	}
 }
+
+func TestCwd(t *testing.T) {
+	wd, _ := os.Getwd()
+	if got := Default.Cwd(os.Getpid()); got != wd {
+		t.Errorf("cwd %q, want %q", got, wd)
+	}
+	if got := Default.Cwd(1 << 30); got != "" {
+		t.Errorf("cwd of no process: %q", got)
+	}
+}

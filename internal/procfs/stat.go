@@ -134,3 +134,12 @@ func (p FS) Cmdline(pid int) []string {
 	}
 	return strings.Split(strings.TrimSuffix(string(data), "\x00"), "\x00")
 }
+
+// Cwd is the working directory of a process ("" when it is gone or may not be read).
+func (p FS) Cwd(pid int) string {
+	target, err := fs.ReadLink(p.FS, strconv.Itoa(pid)+"/cwd")
+	if err != nil {
+		return ""
+	}
+	return target
+}

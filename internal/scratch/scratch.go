@@ -1,36 +1,51 @@
 // Package scratch owns the throw-away directories of an invocation (builds, database files,
 // sockets, work trees) and cleans up after invocations that could not: a stackgate that was
-// SIGKILLed runs no deferred cleanup, so the next one finds its directory by the owner file
-// inside, sees that the owner is gone, stops any PostgreSQL still running from it and
-// removes it.
+// SIGKILLed runs no deferred cleanup, so the next one finds its directories and removes
+// them.
+//
+// It deletes only what is provably its own and abandoned. A directory is stackgate's when
+// its name follows one of stackgate's patterns and it holds an owner file, written right
+// after the directory was created, by the user now running stackgate; it is abandoned when
+// the process the owner file names (pid and start time, so a reused pid does not count) is
+// gone. A directory the user asked to keep (-keep) is never removed. Anything else in the
+// temporary directory — a user's "stackgate-out" included — is left alone.
 package scratch
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
+	"github.com/stackgate/stackgate/internal/postmaster"
 	"github.com/stackgate/stackgate/internal/procfs"
 )
 
-// Prefix starts the name of every scratch directory stackgate creates under a temporary
-// directory (PostgreSQL's fallback directories are "stackgate-pg-…").
-const Prefix = "stackgate-"
+// Name patterns of the directories stackgate creates in a temporary directory: scratch
+// directories, and PostgreSQL's fallback directories under /tmp (for a data directory
+// PostgreSQL's user cannot reach, and for a socket path too long for the kernel).
+const (
+	Pattern         = "stackgate-scratch-*"
+	PostgresPattern = "stackgate-pg-*"
+	SocketPattern   = "sgpg-*"
+)
 
-// ownerFile records who created a scratch directory: "pid starttime".
+var patterns = []string{Pattern, PostgresPattern, SocketPattern}
+
+// ownerFile records who created a directory: "pid starttime", and "keep" when the user
+// asked to keep it.
 const ownerFile = ".stackgate-owner"
 
 // New creates a scratch directory under parent ("" = the temporary directory). Other users
 // may traverse it (0711): PostgreSQL, and processes configured with `user`, run
-// unprivileged when stackgate runs as root.
-func New(parent string) (string, error) {
-	dir, err := os.MkdirTemp(parent, Prefix)
+// unprivileged when stackgate runs as root. A kept directory belongs to the user: no later
+// invocation removes it.
+func New(parent string, keep bool) (string, error) {
+	dir, err := Create(parent, Pattern, keep)
 	if err != nil {
 		return "", fmt.Errorf("creating the scratch directory: %w", err)
 	}
@@ -38,148 +53,168 @@ func New(parent string) (string, error) {
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("creating the scratch directory: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(self()), 0o644); err != nil {
+	return dir, nil
+}
+
+// Create makes a new directory under parent ("" = the temporary directory) whose name
+// follows pattern (one of this package's patterns) and writes its owner file into it, so a
+// later invocation can tell it is stackgate's and whether it was abandoned.
+func Create(parent, pattern string, keep bool) (string, error) {
+	dir, err := os.MkdirTemp(parent, pattern)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(self(keep)), 0o644); err != nil {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("creating the scratch directory: %w", err)
+		return "", err
 	}
 	return dir, nil
 }
 
-// self identifies this process across pid reuse: its pid and start time.
-func self() string {
+// owner is what an owner file says.
+type owner struct {
+	pid   int
+	start uint64
+	keep  bool
+}
+
+// self is the owner line of this process: its pid and start time identify it across pid
+// reuse.
+func self(keep bool) string {
 	pid := os.Getpid()
-	return fmt.Sprintf("%d %s\n", pid, startTime(pid))
+	st, _ := procfs.Default.Stat(pid)
+	line := fmt.Sprintf("%d %d", pid, st.Start)
+	if keep {
+		line += " keep"
+	}
+	return line + "\n"
 }
 
-// startTime is when the process started, in clock ticks after boot ("" when it does not
-// exist).
-func startTime(pid int) string {
-	st, err := procfs.Default.Stat(pid)
-	if err != nil {
-		return ""
+// parseOwner reads an owner line strictly: anything else is not proof of ownership.
+func parseOwner(data []byte) (owner, bool) {
+	f := strings.Fields(string(data))
+	if len(f) < 2 || len(f) > 3 || len(f) == 3 && f[2] != "keep" {
+		return owner{}, false
 	}
-	return strconv.FormatUint(st.Start, 10)
+	pid, err1 := strconv.Atoi(f[0])
+	start, err2 := strconv.ParseUint(f[1], 10, 64)
+	if err1 != nil || err2 != nil || pid <= 0 || start == 0 {
+		return owner{}, false
+	}
+	return owner{pid: pid, start: start, keep: len(f) == 3}, true
 }
 
-// alive reports whether the process an owner line names still runs (the same process, not
-// a later one that reused its pid).
-func alive(owner string) bool {
-	f := strings.Fields(owner)
-	if len(f) != 2 {
-		return false
-	}
-	pid, err := strconv.Atoi(f[0])
-	return err == nil && pid > 0 && startTime(pid) == f[1]
-}
+func (o owner) String() string { return fmt.Sprintf("pid %d", o.pid) }
 
 // Stale is a directory left behind by an invocation that is gone.
 type Stale struct {
 	Dir   string
-	Owner string // its owner line, "" when unknown
+	Owner string // who created it: "pid 1234"
 }
 
-// CleanStale removes the scratch directories under parent whose owner is gone, stopping
-// any PostgreSQL that still runs from them first. Call it while holding the machine-wide
-// lock, so that no other invocation is between creating a directory and using it.
+// CleanStale removes the abandoned directories of stackgate in parent ("" = the temporary
+// directory) and in /tmp, where PostgreSQL's fallback directories live, after stopping any
+// PostgreSQL that still runs from them and removing its shared memory. Kept directories are
+// not removed, but what still runs from them is stopped all the same. Call it while holding
+// the machine-wide lock.
 func CleanStale(parent string) ([]Stale, error) {
+	return cleanStale(procfs.Default, tempDirs(parent))
+}
+
+// tempDirs are the directories searched: parent (or the temporary directory) and /tmp.
+func tempDirs(parent string) []string {
 	if parent == "" {
 		parent = os.TempDir()
 	}
-	entries, err := os.ReadDir(parent)
-	if err != nil {
-		return nil, fmt.Errorf("looking for stale scratch directories in %s: %w", parent, err)
+	dirs := []string{filepath.Clean(parent)}
+	if filepath.Clean(parent) != "/tmp" {
+		dirs = append(dirs, "/tmp")
 	}
+	return dirs
+}
+
+func cleanStale(proc procfs.FS, parents []string) ([]Stale, error) {
 	var removed []Stale
 	var errs []error
-	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), Prefix) {
+	for i, parent := range parents {
+		entries, err := os.ReadDir(parent)
+		if err != nil {
+			if i == 0 || !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("looking for stale scratch directories in %s: %w", parent, err))
+			}
 			continue
 		}
-		dir := filepath.Join(parent, e.Name())
-		owner, stale := isStale(dir)
-		if !stale {
-			continue
+		for _, e := range entries {
+			dir := filepath.Join(parent, e.Name())
+			o, ok := abandoned(proc, e, dir)
+			if !ok {
+				continue
+			}
+			if err := release(proc, dir); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if o.keep {
+				continue
+			}
+			if err := os.RemoveAll(dir); err != nil {
+				errs = append(errs, fmt.Errorf("removing the stale scratch directory %s: %w", dir, err))
+				continue
+			}
+			removed = append(removed, Stale{Dir: dir, Owner: o.String()})
 		}
-		stopPostgres(dir)
-		if err := os.RemoveAll(dir); err != nil {
-			errs = append(errs, fmt.Errorf("removing the stale scratch directory %s: %w", dir, err))
-			continue
-		}
-		removed = append(removed, Stale{Dir: dir, Owner: strings.TrimSpace(owner)})
 	}
 	return removed, errors.Join(errs...)
 }
 
-// staleAge is when a directory without an owner file counts as left behind: PostgreSQL's
-// fallback directories have none, and are only stale once no server runs from them.
-const staleAge = 10 * time.Minute
-
-// isStale decides from the owner file, or, without one, from the PostgreSQL servers that
-// run from the directory and its age.
-func isStale(dir string) (owner string, stale bool) {
-	data, err := os.ReadFile(filepath.Join(dir, ownerFile))
-	if err == nil {
-		return string(data), !alive(string(data))
+// abandoned reports whether dir (entry e) is stackgate's and its owner is gone.
+func abandoned(proc procfs.FS, e fs.DirEntry, dir string) (owner, bool) {
+	if !e.IsDir() || !matches(e.Name()) { // a symbolic link is not a directory here
+		return owner{}, false
 	}
-	servers := postmasters(dir)
-	for _, pm := range servers {
-		if pm.running() {
-			return "", false
-		}
+	o, ok := ownerOf(dir)
+	if !ok || proc.Running(o.pid, o.start) {
+		return owner{}, false
 	}
-	if len(servers) > 0 {
-		return "", true
-	}
-	info, err := os.Stat(dir)
-	return "", err == nil && time.Since(info.ModTime()) > staleAge
+	return o, true
 }
 
-// postmaster is a server recorded in a postmaster.pid file.
-type postmaster struct {
-	pid     int
-	dataDir string
-}
-
-// running reports whether the recorded pid is still that server: a postgres process
-// started with this data directory, not a process that reused the pid.
-func (pm postmaster) running() bool {
-	args := procfs.Default.Cmdline(pm.pid)
-	return len(args) > 0 && strings.HasSuffix(args[0], "postgres") && slices.Contains(args, pm.dataDir)
-}
-
-// postmasters are the servers recorded in postmaster.pid files up to three levels below
-// dir (<scratch>/pg/pgdata, <fallback>/pgdata).
-func postmasters(dir string) []postmaster {
-	var out []postmaster
-	for _, pattern := range []string{"*/postmaster.pid", "*/*/postmaster.pid", "*/*/*/postmaster.pid"} {
-		files, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				continue
-			}
-			line, _, _ := strings.Cut(string(data), "\n")
-			if pid, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && pid > 0 {
-				out = append(out, postmaster{pid: pid, dataDir: filepath.Dir(f)})
-			}
+func matches(name string) bool {
+	for _, p := range patterns {
+		if ok, _ := filepath.Match(p, name); ok {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
-// stopPostgres stops what is left of servers that ran from dir (an immediate shutdown:
-// the data is thrown away anyway).
-func stopPostgres(dir string) {
-	for _, pm := range postmasters(dir) {
-		if !pm.running() {
-			continue
-		}
-		syscall.Kill(pm.pid, syscall.SIGQUIT)
-		for i := 0; i < 50 && pm.running(); i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if pm.running() {
-			syscall.Kill(pm.pid, syscall.SIGKILL)
-		}
+// ownerOf reads dir's owner file, which must be a regular file of the user running
+// stackgate: nobody else can have written it on our behalf.
+func ownerOf(dir string) (owner, bool) {
+	path := filepath.Join(dir, ownerFile)
+	info, err := os.Lstat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return owner{}, false
 	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		return owner{}, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return owner{}, false
+	}
+	return parseOwner(data)
+}
+
+// release stops what is left of the PostgreSQL servers that ran from dir and removes their
+// shared memory.
+func release(proc procfs.FS, dir string) error {
+	var errs []error
+	for _, l := range postmaster.Find(dir) {
+		errs = append(errs, l.Release(proc))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("cleaning up after the stale directory %s: %w", dir, err)
+	}
+	return nil
 }
