@@ -179,8 +179,8 @@ func e2eArgs(extra ...string) []string {
 }
 
 // A signal at any phase stops everything stackgate started, removes its scratch
-// directory, writes the partial result marked incomplete, and exits 130 (SIGINT) or
-// 143 (SIGTERM).
+// directory, writes the partial result marked incomplete, and exits 130 (SIGINT), 143
+// (SIGTERM) or 129 (SIGHUP).
 func TestFaultSignalAtEveryPhase(t *testing.T) {
 	cases := []struct {
 		phase string // a line stackgate prints with -v
@@ -195,9 +195,11 @@ func TestFaultSignalAtEveryPhase(t *testing.T) {
 		{"run 1: throughput", syscall.SIGINT, false},
 		{"run 1: latency", syscall.SIGINT, true}, // a second SIGINT does not cut the cleanup short
 		{"[2/2]", syscall.SIGTERM, false},        // measured: stopping, comparing, writing
+		{"run 1: warmup", syscall.SIGHUP, false}, // the terminal went away
+		{"starting PostgreSQL", syscall.SIGHUP, false},
 	}
 	for _, c := range cases {
-		t.Run(c.phase, func(t *testing.T) {
+		t.Run(c.phase+" "+c.sig.String(), func(t *testing.T) {
 			f := startFault(t, nil, e2eArgs()...)
 			f.waitFor(c.phase)
 			f.signal(c.sig)
@@ -205,11 +207,11 @@ func TestFaultSignalAtEveryPhase(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 				f.signal(c.sig)
 			}
-			want := map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143}[c.sig]
+			want := map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143, syscall.SIGHUP: 129}[c.sig]
 			if code := f.wait(); code != want {
 				t.Fatalf("exit %d, want %d\n%s", code, want, f.errText())
 			}
-			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[c.sig]
+			name := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}[c.sig]
 			if !strings.Contains(f.errText(), "interrupted by "+name) {
 				t.Errorf("stderr does not say it was interrupted:\n%s", f.errText())
 			}

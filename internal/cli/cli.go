@@ -47,8 +47,8 @@ var commands = map[string]command{
 }
 
 // Main runs stackgate with args (without the program name) and returns the exit code.
-// SIGINT and SIGTERM cancel the work in progress; everything started is cleaned up before
-// Main returns 130 or 143.
+// SIGINT, SIGTERM and SIGHUP cancel the work in progress; everything started is cleaned up
+// before Main returns 130, 143 or 129.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	ctx, stop := withSignals(ctx, stderr)
 	defer stop()
@@ -147,19 +147,23 @@ type interrupted struct{ sig os.Signal }
 func (i interrupted) Error() string { return "interrupted by " + signalName(i.sig) }
 
 func signalName(s os.Signal) string {
-	if s == syscall.SIGTERM {
+	switch s {
+	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return "SIGINT"
 }
 
-// withSignals cancels ctx with an interrupted cause on SIGINT or SIGTERM. Later signals
+// withSignals cancels ctx with an interrupted cause on SIGINT, SIGTERM or SIGHUP (the
+// terminal or the session went away: Go's default would die on the spot). Later signals
 // do not cut the cleanup short (that would leave processes running): they are answered
 // with a note that stackgate is stopping.
 func withSignals(parent context.Context, stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		for first := true; ; first = false {

@@ -24,6 +24,8 @@ func TestExitCode(t *testing.T) {
 	cancelInt(interrupted{sig: os.Interrupt})
 	sigterm, cancelTerm := context.WithCancelCause(context.Background())
 	cancelTerm(interrupted{sig: syscall.SIGTERM})
+	sighup, cancelHup := context.WithCancelCause(context.Background())
+	cancelHup(interrupted{sig: syscall.SIGHUP})
 	bg := context.Background()
 	cases := []struct {
 		name string
@@ -47,6 +49,7 @@ func TestExitCode(t *testing.T) {
 		{"a regression", bg, &gateError{code: ExitRegression}, ExitRegression},
 		{"SIGINT", sigint, context.Canceled, ExitSIGINT},
 		{"SIGTERM", sigterm, &bench.Error{Err: context.Canceled}, ExitSIGTERM},
+		{"SIGHUP", sighup, nil, ExitSIGHUP},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

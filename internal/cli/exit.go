@@ -22,6 +22,7 @@ const (
 	ExitBadInput     = 2
 	ExitNotMeasured  = 3
 	ExitInconclusive = 4
+	ExitSIGHUP       = 129
 	ExitSIGINT       = 130
 	ExitSIGTERM      = 143
 )
@@ -49,8 +50,11 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(context.Cause(ctx), &intr):
 		// Interrupted, even if the work finished meanwhile: a cancelled job must not look
 		// like a passing gate.
-		if intr.sig == syscall.SIGTERM {
+		switch intr.sig {
+		case syscall.SIGTERM:
 			return ExitSIGTERM
+		case syscall.SIGHUP:
+			return ExitSIGHUP
 		}
 		return ExitSIGINT
 	case err == nil || errors.Is(err, flag.ErrHelp):
