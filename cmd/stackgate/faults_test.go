@@ -409,3 +409,45 @@ func rewriteSuite(t *testing.T, old, new string) string {
 	t.Cleanup(func() { os.Remove(path) })
 	return path
 }
+
+// Daemons of the stack that leave their session and outlive the process that started them
+// are stopped with the stack: stackgate adopts them (child subreaper). One daemon is left
+// by a process that keeps running, one by a process that exits at once (an error, exit 3:
+// the process died).
+func TestFaultDaemonsEscapingTheStack(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		code         int
+	}{
+		{"left by a running process", "(setsid sleep %s &); exec sleep 1004", 0},
+		{"left by a process that exits", "setsid sleep %s &", 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			marker := fmt.Sprintf("1000.%06d", time.Now().UnixNano()%1e6)
+			t.Cleanup(func() { killMentioning(marker) })
+			suite := rewriteSuite(t, "[load]", fmt.Sprintf(`[[process]]
+name = "daemonizer"
+run = ["sh", "-c", %q]
+grace = "500ms"
+
+[load]
+target = "app"`, fmt.Sprintf(c.script, marker)))
+			f := startFault(t, nil, "run", "-config", suite, "-quick", "-runs", "1", "-baselines", t.TempDir())
+			if code := f.wait(); code != c.code {
+				t.Fatalf("exit %d, want %d\n%s", code, c.code, f.errText())
+			}
+			if left := processesMentioning(marker); len(left) > 0 {
+				t.Errorf("daemon left behind: %v", left)
+			}
+			f.assertClean()
+		})
+	}
+}
+
+// killMentioning kills the processes whose command line mentions s (a test's leftovers).
+func killMentioning(s string) {
+	for _, p := range processesMentioning(s) {
+		pid, _ := strconv.Atoi(strings.SplitN(p, ":", 2)[0])
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/stackgate/stackgate/internal/bench"
+	"github.com/stackgate/stackgate/internal/stack"
 )
 
 // Version is stackgate's version, set at build time with -ldflags "-X ...cli.Version=v1.2.3".
@@ -45,6 +46,9 @@ var commands = map[string]command{
 	"load":     {"send HTTP load to a URL and report throughput, errors and latency", loadCommand},
 	"doctor":   {"check the runner's tuning; -noise: measure its noise and what the gate can detect", doctorCommand},
 }
+
+// startsProcesses are the commands that start a stack, PostgreSQL or build steps.
+var startsProcesses = map[string]bool{"run": true, "baseline": true, "action": true, "doctor": true}
 
 // Main runs stackgate with args (without the program name) and returns the exit code.
 // SIGINT, SIGTERM and SIGHUP cancel the work in progress; everything started is cleaned up
@@ -90,6 +94,13 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	if !ok {
 		usage(e.stderr)
 		return usageErrorf("unknown command %q", args[0])
+	}
+	if startsProcesses[args[0]] {
+		// Before anything is started: a daemon that leaves its session is adopted, so
+		// stopping the stack finds it.
+		if err := stack.BecomeSubreaper(); err != nil {
+			return err
+		}
 	}
 	return cmd.run(ctx, e, args[1:])
 }

@@ -8,8 +8,11 @@
 // failure is a *ProcessError that carries the end of the log.
 //
 // Stop also kills descendants that left the group (PostgreSQL's backends call setsid) when
-// it saw them while their parent was alive. Resource samplers should follow the process
-// tree from PIDs, not the process group.
+// it saw them while their parent was alive, and, once the process calls BecomeSubreaper,
+// daemons whose parent exited before Stop could see them: they are adopted by stackgate
+// instead of init, so every orphan adopted since a process started is stopped and reaped
+// with it. Resource samplers should follow the process tree from PIDs, not the process
+// group.
 //
 // The parent-death signal is tied to the OS thread that forked the child (Go issue 27505):
 // a goroutine that exits while locked to its thread (runtime.LockOSThread) kills the

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"os"
 	"syscall"
 	"time"
 
@@ -38,21 +39,29 @@ func signalGroup(pgid int, sig syscall.Signal) {
 // family is what Stop must see gone: the leader's process group, plus descendants that
 // left it (PostgreSQL's children call setsid, daemons do). Descendants are remembered once
 // seen, because when the leader dies they are reparented and the tree no longer shows them.
+// Those that were orphaned before they were seen were adopted by stackgate (see
+// BecomeSubreaper): every orphan adopted since the leader started counts, and its
+// descendants with it.
 type family struct {
 	pgid  int            // the leader's pid and group id
+	born  uint64         // the leader's start time
 	known map[int]uint64 // descendant pid -> start time
 }
 
-func newFamily(pgid int) *family { return &family{pgid: pgid, known: make(map[int]uint64)} }
+func newFamily(pgid int, born uint64) *family {
+	return &family{pgid: pgid, born: born, known: make(map[int]uint64)}
+}
 
 // survivors returns the live members: processes of the group and known descendants.
 // Zombies do not count: an orphaned zombie is dead, merely not yet reaped by an init that
-// reaps late (as in many containers), and kill(-pgid, 0) would still count it.
+// reaps late (as in many containers), and kill(-pgid, 0) would still count it. Adopted
+// orphans that died are reaped on the way.
 func (f *family) survivors() []int {
 	procs, err := procfs.Default.Processes()
 	if err != nil {
 		return []int{f.pgid} // cannot tell: assume alive rather than claim success
 	}
+	reapAdopted(procs)
 	f.learn(procs)
 	var pids []int
 	for _, e := range procs {
@@ -66,8 +75,12 @@ func (f *family) survivors() []int {
 	return pids
 }
 
-// learn adds the descendants of the leader and of known descendants.
+// learn adds the orphans adopted since the leader started, and the descendants of the
+// leader and of every known member.
 func (f *family) learn(procs []procfs.Stat) {
+	for _, e := range adoptedSince(procs, f.born) {
+		f.known[e.PID] = e.Start
+	}
 	for grew := true; grew; {
 		grew = false
 		for _, e := range procs {
@@ -78,6 +91,20 @@ func (f *family) learn(procs []procfs.Stat) {
 				f.known[e.PID] = e.Start
 				grew = true
 			}
+		}
+	}
+}
+
+// stop sends the stop signal to the group and to the adopted orphans (daemons have their
+// own ways of stopping their children; descendants PostgreSQL and others manage are left
+// to their parents).
+func (f *family) stop(sig syscall.Signal) {
+	signalGroup(f.pgid, sig)
+	procs, _ := procfs.Default.Processes()
+	f.learn(procs)
+	for _, e := range procs {
+		if start, known := f.known[e.PID]; known && start == e.Start && e.Alive() && e.PPID == os.Getpid() {
+			_ = syscall.Kill(e.PID, sig)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/procfs"
 )
 
 // DefaultReadyTimeout is how long a process may take to become ready when Ready.Timeout is 0.
@@ -96,6 +98,7 @@ type proc struct {
 	Process
 	cmd       *exec.Cmd
 	pid       int           // also the process group id
+	born      uint64        // its start time (clock ticks after boot); 0 if unknown
 	logOffset int64         // log size before start: readiness only looks at newer lines
 	done      chan struct{} // closed once the leader has been reaped
 	waitErr   error         // cmd.Wait's result, valid after done
@@ -126,16 +129,20 @@ func (pr *proc) start() error {
 		defer logFile.Close() // the child holds its own copy
 	}
 	pr.cmd = cmd
-	if len(pr.CPUs) > 0 {
-		err = startPinned(cmd, pr.CPUs)
-	} else {
-		err = cmd.Start()
-	}
+	err = startLeader(cmd, func() error {
+		if len(pr.CPUs) > 0 {
+			return startPinned(cmd, pr.CPUs)
+		}
+		return cmd.Start()
+	})
 	if cmd.Process == nil {
 		err = explainRefusal(err, pr.User, cmd.SysProcAttr.Credential, pr.Dir, cmd.Path)
 		return pr.failure("cannot start: "+err.Error(), err)
 	}
 	pr.pid = cmd.Process.Pid
+	if st, err := procfs.Default.Stat(pr.pid); err == nil {
+		pr.born = st.Start // it cannot have been reaped yet: wait has not started
+	}
 	go pr.wait()
 	if err != nil {
 		// Started, but pinning could not be undone: do not leave it running.
@@ -206,6 +213,7 @@ func envValue(env []string, key string) (string, bool) {
 // wait reaps the leader; it must never panic past close(done), or stop would wait forever.
 func (pr *proc) wait() {
 	defer close(pr.done)
+	defer forget(pr.pid)
 	defer func() {
 		if v := recover(); v != nil {
 			pr.waitErr = fmt.Errorf("waiting for %s: panic: %v", pr.Name, v)
@@ -268,11 +276,11 @@ func (pr *proc) stop() error {
 }
 
 func (pr *proc) terminate() error {
-	f := newFamily(pr.pid)
+	f := newFamily(pr.pid, pr.born)
 	if pr.waitGone(f, 0) {
 		return nil
 	}
-	signalGroup(pr.pid, pr.stopSignal())
+	f.stop(pr.stopSignal())
 	if pr.waitGone(f, pr.grace()) {
 		return nil
 	}
