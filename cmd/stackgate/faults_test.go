@@ -54,12 +54,18 @@ func isolatedTemp(t *testing.T) string {
 
 func startFault(t *testing.T, env []string, args ...string) *faultRun {
 	t.Helper()
+	return startFaultIn(t, isolatedTemp(t), env, args...)
+}
+
+// startFaultIn starts an invocation whose TMPDIR is tmp.
+func startFaultIn(t *testing.T, tmp string, env []string, args ...string) *faultRun {
+	t.Helper()
 	needPostgres(t)
-	f := &faultRun{t: t, tmp: isolatedTemp(t), out: filepath.Join(t.TempDir(), "out"),
+	f := &faultRun{t: t, tmp: tmp, out: filepath.Join(t.TempDir(), "out"),
 		lines: make(chan string, 1000), done: make(chan struct{})}
 	args = append(args, "-v", "-out", f.out)
 	f.cmd = exec.Command(binary, args...)
-	f.cmd.Env = append(os.Environ(), append([]string{"TMPDIR=" + f.tmp, "GOTMPDIR=" + t.TempDir()}, env...)...)
+	f.cmd.Env = append(os.Environ(), append([]string{"TMPDIR=" + f.tmp}, env...)...)
 	f.cmd.Stdout = &f.stdout
 	pipe, err := f.cmd.StderrPipe()
 	if err != nil {

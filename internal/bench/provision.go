@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,9 @@ func (m *measurement) provision(ctx context.Context, body func() error) error {
 	if err := m.writeHosts(); err != nil {
 		return err
 	}
+	if err := os.MkdirAll(m.tempDir(), 0o700); err != nil {
+		return fmt.Errorf("creating the steps' temporary directory: %w", err)
+	}
 	for _, s := range m.sides {
 		if err := os.MkdirAll(s.logs, 0o755); err != nil {
 			return fmt.Errorf("creating the log directory: %w", err)
@@ -96,12 +100,24 @@ func (m *measurement) build(ctx context.Context, s *side) error {
 	for i, c := range s.suite.Build {
 		name := fmt.Sprintf("build-%d", i+1)
 		m.emit(Event{Kind: Build, Side: s.name, Step: i + 1, Steps: len(s.suite.Build), Detail: strings.Join(c.Run, " ")})
-		if err := s.runCommand(ctx, m.opt.Env, name, c); err != nil {
+		if err := s.runCommand(ctx, m.stepEnv(), name, c); err != nil {
 			return fmt.Errorf("%sbuild step %d: %w", s.label(), i+1, err)
 		}
 	}
 	return nil
 }
+
+// stepEnv is the environment of build and setup steps: their temporary files (go build's
+// work directory, for one) go inside the scratch directory, so that a stackgate killed in
+// the middle of a step leaves them where the next invocation's cleanup finds them. A
+// step's own env settings still win.
+func (m *measurement) stepEnv() []string {
+	tmp := m.tempDir()
+	return append(slices.Clip(m.opt.Env), "TMPDIR="+tmp, "GOTMPDIR="+tmp)
+}
+
+// tempDir is the steps' temporary directory in the scratch directory.
+func (m *measurement) tempDir() string { return filepath.Join(m.opt.ScratchDir, "tmp") }
 
 // label prefixes messages about the base revision ("" for the head).
 func (s *side) label() string {
@@ -189,7 +205,7 @@ func (m *measurement) setupDatabase(ctx context.Context, s *side) error {
 		if c.SQL != "" {
 			err = m.db.RunSQLFile(ctx, name, s.suite.Path(c.SQL))
 		} else {
-			err = s.runCommand(ctx, m.opt.Env, fmt.Sprintf("setup-%d", i+1), c)
+			err = s.runCommand(ctx, m.stepEnv(), fmt.Sprintf("setup-%d", i+1), c)
 		}
 		if err != nil {
 			return fmt.Errorf("%sdatabase setup step %d: %w", s.label(), i+1, err)

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"net"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stackgate/stackgate/internal/config"
@@ -54,5 +56,28 @@ path = "/"
 	own := m.processVars(s, "pool")
 	if own["addr"] != "127.0.0.2:5432" || own["host"] != "127.0.0.2" || own["port"] != "5432" {
 		t.Errorf("pool's own {addr} {host} {port}: %q %q %q", own["addr"], own["host"], own["port"])
+	}
+}
+
+// Build and setup steps keep their temporary files in the scratch directory, where the
+// cleanup after a killed invocation finds them; a step that sets TMPDIR itself keeps it.
+func TestStepsTemporaryDirectory(t *testing.T) {
+	scratch := t.TempDir()
+	m := &measurement{opt: Options{ScratchDir: scratch, Env: []string{"PATH=/bin", "TMPDIR=/tmp"}}}
+	s := &side{suite: &config.Suite{Dir: t.TempDir()}, logs: t.TempDir()}
+	tmp := filepath.Join(scratch, "tmp")
+	p, err := s.process(m.stepEnv(), "build-1", []string{"go", "build"}, "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"PATH=/bin", "TMPDIR=/tmp", "TMPDIR=" + tmp, "GOTMPDIR=" + tmp}; !slices.Equal(p.Env, want) {
+		t.Errorf("env %q, want %q (the last of a name wins)", p.Env, want)
+	}
+	own, _ := s.process(m.stepEnv(), "setup-1", []string{"x"}, "", map[string]string{"TMPDIR": "/mine"}, nil)
+	if last := own.Env[len(own.Env)-1]; last != "TMPDIR=/mine" {
+		t.Errorf("the step's own TMPDIR does not win: %q", own.Env)
+	}
+	if !slices.Equal(m.opt.Env, []string{"PATH=/bin", "TMPDIR=/tmp"}) {
+		t.Errorf("the invocation's environment was changed: %q", m.opt.Env)
 	}
 }

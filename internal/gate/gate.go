@@ -249,7 +249,7 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 		return nil, nil, err
 	}
 	defer held.Release()
-	stale, err := scratch.CleanStale("") // under the lock: nobody else is between creating and using one
+	stale, err := cleanLeftovers(ctx, opt.Suite.Dir) // under the lock: nobody else is between creating and using one
 	if err != nil {
 		return nil, nil, err
 	}
@@ -276,10 +276,7 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 	} else {
 		head, err = bench.Measure(ctx, bo)
 	}
-	for _, s := range stale {
-		head.Warnings = append(head.Warnings, result.Warning{Message: fmt.Sprintf(
-			"removed %s, left behind by an invocation that was killed (%s), and stopped anything still running from it", s.Dir, cmp.Or(s.Owner, "owner unknown"))})
-	}
+	head.Warnings = append(head.Warnings, stale...)
 	if only == nil {
 		if werr := out.save(opt.OutDir, base, head); werr != nil {
 			return nil, nil, errors.Join(err, werr)

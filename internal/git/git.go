@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate/internal/result"
+	"github.com/stackgate/stackgate/internal/scratch"
 )
 
 // Describe returns the revision checked out in dir and whether the work tree is dirty.
@@ -153,4 +154,63 @@ func (w *Worktree) Remove() error {
 		err = pruneErr
 	}
 	return err
+}
+
+// worktreePattern is what the path of a base work tree looks like: base-* inside one of
+// stackgate's scratch directories (AddWorktree's parent).
+var worktreePattern = filepath.Join(scratch.Pattern, "base-*")
+
+// PruneWorktrees removes the repository's records of base work trees (see AddWorktree)
+// whose directory is gone: a stackgate killed in A/B mode cannot remove its work tree, the
+// next invocation removes the directory, and git would list the work tree forever. Records
+// of the user's own work trees are never touched. It returns the paths whose records were
+// removed; outside a repository there is nothing to prune.
+func PruneWorktrees(ctx context.Context, dir string) ([]string, error) {
+	common, err := run(ctx, dir, "rev-parse", "--git-common-dir")
+	if err != nil {
+		return nil, nil
+	}
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(dir, common)
+	}
+	admin := filepath.Join(common, "worktrees")
+	entries, err := os.ReadDir(admin)
+	if err != nil {
+		return nil, nil // no linked work trees
+	}
+	var pruned []string
+	var errs []error
+	for _, e := range entries {
+		record := filepath.Join(admin, e.Name())
+		path, ok := abandonedWorktree(record)
+		if !ok {
+			continue
+		}
+		if err := os.RemoveAll(record); err != nil {
+			errs = append(errs, fmt.Errorf("removing git's record of the work tree %s: %w", path, err))
+			continue
+		}
+		pruned = append(pruned, path)
+	}
+	return pruned, errors.Join(errs...)
+}
+
+// abandonedWorktree reads a work tree record of .git/worktrees: it is one of stackgate's
+// base work trees, not locked, and its directory is gone.
+func abandonedWorktree(record string) (path string, ok bool) {
+	data, err := os.ReadFile(filepath.Join(record, "gitdir"))
+	if err != nil {
+		return "", false
+	}
+	path = filepath.Dir(strings.TrimSpace(string(data))) // gitdir names <work tree>/.git
+	if match, _ := filepath.Match(worktreePattern, filepath.Join(filepath.Base(filepath.Dir(path)), filepath.Base(path))); !match {
+		return "", false
+	}
+	if _, err := os.Stat(filepath.Join(record, "locked")); err == nil {
+		return "", false
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return "", false
+	}
+	return path, true
 }

@@ -142,3 +142,54 @@ func TestWorktreeReadableByOtherUsers(t *testing.T) {
 		t.Errorf("the work tree looks changed to git: %+v, %v", g, err)
 	}
 }
+
+// A base work tree whose directory was removed without git (a killed invocation's scratch
+// directory cleaned up by the next one) loses its record; the user's own work trees keep
+// theirs, even when their directory is missing (an unmounted disk).
+func TestPruneWorktrees(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ctx := context.Background()
+	repo := t.TempDir()
+	sh := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	sh("init", "-q")
+	os.WriteFile(filepath.Join(repo, "v.txt"), []byte("base"), 0o644)
+	sh("add", ".")
+	sh("commit", "-qm", "base")
+	parent := filepath.Join(t.TempDir(), "stackgate-scratch-123")
+	os.Mkdir(parent, 0o755)
+	killed, err := AddWorktree(ctx, repo, "HEAD", parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := AddWorktree(ctx, repo, "HEAD", parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Remove()
+	users := filepath.Join(t.TempDir(), "base-mine")
+	sh("worktree", "add", "--detach", users)
+	os.RemoveAll(killed.Path)
+	os.RemoveAll(users)
+
+	pruned, err := PruneWorktrees(ctx, repo)
+	if err != nil || len(pruned) != 1 || pruned[0] != killed.Path {
+		t.Fatalf("pruned %v, %v; want only %s", pruned, err, killed.Path)
+	}
+	list := sh("worktree", "list", "--porcelain")
+	if strings.Contains(list, killed.Path) || !strings.Contains(list, live.Path) || !strings.Contains(list, users) {
+		t.Errorf("work trees after pruning:\n%s", list)
+	}
+	if pruned, err := PruneWorktrees(ctx, t.TempDir()); err != nil || pruned != nil {
+		t.Errorf("outside a repository: %v, %v", pruned, err)
+	}
+}
