@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -356,20 +358,34 @@ func TestFaultUnusableOutputDirectory(t *testing.T) {
 	})
 }
 
-// Damaged baselines are refused before anything is measured (exit 2, the file named) and
-// left exactly as they were.
+// Damaged baselines are refused before anything is measured (exit 2, the file named, and
+// for impossible values the scenario and the metric) and left exactly as they were.
 func TestFaultDamagedBaseline(t *testing.T) {
 	needPostgres(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "e2e", "e2e.quick.json")
 	os.MkdirAll(filepath.Dir(path), 0o755)
-	cases := map[string]string{
-		"truncated":    `{"schema": "stackgate.baseline/v1", "suite": "e2e", "scenar`,
-		"corrupted":    "\x00\x01garbage\xff",
-		"newer schema": `{"schema": "stackgate.baseline/v2", "suite": "e2e"}`,
+	cases := []struct{ name, content, want string }{
+		{"truncated", `{"schema": "stackgate.baseline/v1", "suite": "e2e", "scenar`, "not a valid JSON file"},
+		{"corrupted", "\x00\x01garbage\xff", "not a valid JSON file"},
+		{"newer schema", `{"schema": "stackgate.baseline/v2", "suite": "e2e"}`, "newer stackgate"},
+		{"older schema", `{"schema": "stackgate.baseline/v0", "suite": "e2e"}`, "older than this stackgate supports"},
+		{"a verdict file", `{"schema": "stackgate.verdict/v1"}`, "a stackgate verdict file"},
+		{"throughput all 0", damagedBaseline(t, func(b *baseline.Baseline) { setBaselineSamples(b, "throughput", 0) }), `scenario "json", run 1, metric "throughput": 0`},
+		{"negative p99", damagedBaseline(t, func(b *baseline.Baseline) { setBaselineSamples(b, "p99", -1) }), `scenario "json", run 1, metric "p99": -1 is negative`},
+		{"negative throughput", damagedBaseline(t, func(b *baseline.Baseline) { setBaselineSamples(b, "throughput", -100) }), `metric "throughput": -100 is negative`},
+		{"no scenarios", damagedBaseline(t, func(b *baseline.Baseline) { b.Scenarios = nil }), "no scenarios"},
+		{"0 runs", damagedBaseline(t, func(b *baseline.Baseline) {
+			b.Scenarios[0].Runs = 0
+			for name := range b.Scenarios[0].Metrics {
+				setBaselineSamples(b, name)
+			}
+		}), `scenario "json": 0 runs`},
+		{"a metric missing", damagedBaseline(t, func(b *baseline.Baseline) { delete(b.Scenarios[1].Metrics, "error_rate") }), `scenario "db", run 1, metric "error_rate": missing`},
 	}
-	for name, content := range cases {
-		t.Run(name, func(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			content := c.content
 			os.WriteFile(path, []byte(content), 0o644)
 			tmp := isolatedTemp(t)
 			cmd := exec.Command(binary, "run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-runs", "1",
@@ -380,8 +396,8 @@ func TestFaultDamagedBaseline(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), path) {
 				t.Fatalf("exit %d\n%s", code, out)
 			}
-			if name == "newer schema" && !strings.Contains(string(out), "newer stackgate") {
-				t.Errorf("the message does not say the file is from a newer stackgate:\n%s", out)
+			if !strings.Contains(string(out), c.want) {
+				t.Errorf("the message does not say %q:\n%s", c.want, out)
 			}
 			if took := time.Since(start); took > 10*time.Second {
 				t.Errorf("refusing took %v: nothing should be measured", took)
@@ -394,6 +410,41 @@ func TestFaultDamagedBaseline(t *testing.T) {
 			}
 		})
 	}
+}
+
+// damagedBaseline is a baseline of the e2e suite (three runs of json and db, every metric
+// gated by default) damaged by damage.
+func damagedBaseline(t *testing.T, damage func(b *baseline.Baseline)) string {
+	t.Helper()
+	r := &result.Result{Schema: result.Schema, Suite: "e2e", Profile: "quick", DefinitionHash: "sha256:e2e", Complete: true}
+	for _, name := range []string{"json", "db"} {
+		sc := result.Scenario{Name: name}
+		for i := 1; i <= 3; i++ {
+			sc.Runs = append(sc.Runs, result.Run{Run: i, Metrics: map[string]float64{"throughput": 1000, "error_rate": 0, "p99": 1.5}})
+		}
+		r.Scenarios = append(r.Scenarios, sc)
+	}
+	b, err := baseline.FromResult(r, time.Now(), "e2e.quick.raw.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage(b)
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// setBaselineSamples sets every sample of metric in the first scenario to v (none: no
+// samples).
+func setBaselineSamples(b *baseline.Baseline, metric string, v ...float64) {
+	m := b.Scenarios[0].Metrics[metric]
+	m.Samples = nil
+	for range b.Scenarios[0].Runs {
+		m.Samples = append(m.Samples, v...)
+	}
+	b.Scenarios[0].Metrics[metric] = m
 }
 
 // rewriteSuite writes a copy of the e2e suite with one replacement, next to the original

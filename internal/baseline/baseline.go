@@ -121,16 +121,52 @@ func Parse(name string, data []byte) (*Baseline, error) {
 	return &b, nil
 }
 
-// check refuses a baseline whose samples cannot be lined up into runs.
+// check refuses a baseline that nothing can be judged against: no scenario, a scenario
+// without runs, samples or counts that cannot be lined up into runs, or values no
+// measurement gives (see result.Check).
 func (b *Baseline) check() error {
+	err := b.checkShape()
+	if err == nil {
+		err = b.Result().Check()
+	}
+	if err != nil {
+		return fmt.Errorf("%w; the file was edited by hand or is damaged: restore it from version control", err)
+	}
+	return nil
+}
+
+func (b *Baseline) checkShape() error {
+	if len(b.Scenarios) == 0 {
+		return errors.New("no scenarios")
+	}
 	for _, sc := range b.Scenarios {
-		for name, m := range sc.Metrics {
-			if len(m.Samples) != sc.Runs {
-				return fmt.Errorf("scenario %q, metric %q: %d samples for %d runs; the file was edited by hand or is damaged: restore it from version control", sc.Name, name, len(m.Samples), sc.Runs)
+		if sc.Runs < 1 {
+			return fmt.Errorf("scenario %q: %d runs", sc.Name, sc.Runs)
+		}
+		for _, name := range metricOrder(sc.Metrics) {
+			if m := sc.Metrics[name]; len(m.Samples) != sc.Runs {
+				return fmt.Errorf("scenario %q, metric %q: %d samples for %d runs", sc.Name, name, len(m.Samples), sc.Runs)
 			}
 		}
 		if len(sc.Requests)+len(sc.Errors) > 0 && (len(sc.Requests) != sc.Runs || len(sc.Errors) != sc.Runs) {
-			return fmt.Errorf("scenario %q: %d request and %d error counts for %d runs; the file was edited by hand or is damaged: restore it from version control", sc.Name, len(sc.Requests), len(sc.Errors), sc.Runs)
+			return fmt.Errorf("scenario %q: %d request and %d error counts for %d runs", sc.Name, len(sc.Requests), len(sc.Errors), sc.Runs)
+		}
+	}
+	return nil
+}
+
+// Promotable says why r cannot become a baseline (nil when it can): only a complete
+// measurement with a valid run of every scenario can.
+func Promotable(r *result.Result) error {
+	if !r.Complete {
+		return fmt.Errorf("the result is incomplete (%s): only a complete measurement can become a baseline", r.Error)
+	}
+	if len(r.Scenarios) == 0 {
+		return errors.New("the result has no scenarios: there is nothing to record")
+	}
+	for _, sc := range r.Scenarios {
+		if len(sc.Samples(metric.Throughput)) == 0 {
+			return fmt.Errorf("scenario %q has no valid run: a baseline needs runs to compare with", sc.Name)
 		}
 	}
 	return nil
@@ -138,8 +174,8 @@ func (b *Baseline) check() error {
 
 // FromResult makes a baseline of a complete result.
 func FromResult(r *result.Result, recorded time.Time, rawName string) (*Baseline, error) {
-	if !r.Complete {
-		return nil, fmt.Errorf("the result is incomplete (%s): only a complete measurement can become a baseline", r.Error)
+	if err := Promotable(r); err != nil {
+		return nil, err
 	}
 	b := &Baseline{
 		Schema: Schema, Suite: r.Suite, Recorded: recorded.UTC(), Raw: rawName, Tool: r.Tool,

@@ -18,7 +18,7 @@ func sample(throughput ...float64) *result.Result {
 		Complete: true, Git: result.Git{Revision: "abc"}}
 	sc := result.Scenario{Name: "json"}
 	for i, tp := range throughput {
-		sc.Runs = append(sc.Runs, result.Run{Run: i + 1, Metrics: map[string]float64{"throughput": tp, "p99": tp / 1000},
+		sc.Runs = append(sc.Runs, result.Run{Run: i + 1, Metrics: map[string]float64{"throughput": tp, "p99": tp / 1000, "error_rate": 0},
 			Latency: result.Phase{Histogram: "HISTFAAA"}})
 	}
 	r.Scenarios = []result.Scenario{sc}
@@ -141,7 +141,7 @@ func TestChanges(t *testing.T) {
 	if cs := Changes(nil, updated); cs[0].HasOld {
 		t.Error("a first baseline has no old values")
 	}
-	if order := Changes(nil, updated); order[0].Metric != "throughput" || order[1].Metric != "p99" {
+	if order := Changes(nil, updated); order[0].Metric != "throughput" || order[1].Metric != "error_rate" || order[2].Metric != "p99" {
 		t.Errorf("metrics not in catalogue order: %v", order)
 	}
 }

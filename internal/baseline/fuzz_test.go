@@ -21,6 +21,9 @@ func FuzzParse(f *testing.F) {
 	good, _ := os.ReadFile(path)
 	f.Add(good)
 	f.Add([]byte(`{"schema": "stackgate.baseline/v1", "scenarios": [{"name": "x", "runs": 2, "metrics": {"p99": {"samples": [1]}}}]}`))
+	f.Add([]byte(`{"schema": "stackgate.baseline/v1", "scenarios": [{"name": "x", "runs": 1, "metrics": {"throughput": {"samples": [0]}, "p99": {"samples": [1]}, "error_rate": {"samples": [0]}}}]}`))
+	f.Add([]byte(`{"schema": "stackgate.baseline/v1", "scenarios": []}`))
+	f.Add([]byte(`{"schema": "stackgate.baseline/v0"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Parse("b.json", data)
 		var fe *result.FileError
@@ -30,9 +33,19 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if len(b.Scenarios) == 0 {
+			t.Fatal("accepted a baseline without scenarios")
+		}
 		r := b.Result()
 		for i := range r.Scenarios {
-			r.Scenarios[i].Samples("throughput")
+			if n := len(r.Scenarios[i].Samples("throughput")); n == 0 {
+				t.Fatalf("accepted scenario %q without a throughput sample", r.Scenarios[i].Name)
+			}
+			for _, v := range r.Scenarios[i].Samples("throughput") {
+				if v <= 0 {
+					t.Fatalf("accepted throughput %v", v)
+				}
+			}
 		}
 		b.CompareHistory()
 		b.Drift()

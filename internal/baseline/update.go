@@ -18,8 +18,8 @@ import (
 )
 
 // Update promotes r to the baseline at path. The previous baseline joins the history; the
-// full result goes to the raw sidecar first, then the baseline file is replaced atomically,
-// so a crash at any point leaves a complete old or a complete new baseline. An unreadable
+// full result goes to the raw sidecar (see writePair), so a full disk or a crash at any
+// point leaves a complete old or a complete new baseline. An unreadable
 // previous baseline is refused rather than overwritten: it may be the only copy of data
 // someone wants to keep.
 func Update(path string, r *result.Result, now time.Time) (old, updated *Baseline, err error) {
@@ -43,23 +43,50 @@ func Update(path string, r *result.Result, now time.Time) (old, updated *Baselin
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, nil, fmt.Errorf("creating the baseline directory: %w", err)
 	}
-	if err := result.Write(rawPath(path), r); err != nil {
-		return nil, nil, err
-	}
-	if err := write(path, updated); err != nil {
+	if err := writePair(path, updated, r); err != nil {
 		return nil, nil, err
 	}
 	return old, updated, nil
 }
 
-// write stores b readably: indented, with each array of numbers on one line, so that a
+// writePair writes the baseline b at path and the full result r in its sidecar: both are
+// written in full before either replaces its old version, and the baseline goes in last,
+// so a full disk leaves the old pair, and a crash between the two renames leaves a new
+// sidecar that RawResult sees does not belong to the old baseline.
+func writePair(path string, b *Baseline, r *result.Result) error {
+	r.Schema = result.Schema
+	raw, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", rawPath(path), err)
+	}
+	base, err := encode(path, b)
+	if err != nil {
+		return err
+	}
+	rawFile, err := result.Prepare(rawPath(path), append(raw, '\n'))
+	if err != nil {
+		return err
+	}
+	baseFile, err := result.Prepare(path, base)
+	if err != nil {
+		rawFile.Discard()
+		return err
+	}
+	if err := rawFile.Commit(); err != nil {
+		baseFile.Discard()
+		return err
+	}
+	return baseFile.Commit()
+}
+
+// encode writes b readably: indented, with each array of numbers on one line, so that a
 // baseline update reads as a short diff.
-func write(path string, b *Baseline) error {
+func encode(path string, b *Baseline) ([]byte, error) {
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encoding %s: %w", path, err)
+		return nil, fmt.Errorf("encoding %s: %w", path, err)
 	}
-	return result.WriteFileAtomic(path, append(compactNumberArrays(data), '\n'))
+	return append(compactNumberArrays(data), '\n'), nil
 }
 
 var numberArray = regexp.MustCompile(`\[\s*-?[0-9][0-9.eE+-]*(?:,\s*-?[0-9][0-9.eE+-]*)*\s*\]`)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/compare"
+	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -30,6 +31,9 @@ func UpdateBaseline(ctx context.Context, opt Options, from string) (*Update, err
 		if err != nil {
 			return u, err
 		}
+		if err := promotable(r, opt.Suite); err != nil {
+			return u, &result.FileError{Path: from, Err: err}
+		}
 		res = r
 	} else {
 		u.Outcome = &Outcome{}
@@ -44,16 +48,33 @@ func UpdateBaseline(ctx context.Context, opt Options, from string) (*Update, err
 	return u, err
 }
 
+// promotable says why the result r, read from a file, cannot become suite's baseline: it
+// is another suite's or profile's (it would be filed under this suite's name), or it is
+// not a complete measurement with runs.
+func promotable(r *result.Result, suite *config.Suite) error {
+	switch {
+	case r.Suite != suite.Suite:
+		return fmt.Errorf("a result of suite %q, not of %q (%s): give a result of this suite, or the -config of its own", r.Suite, suite.Suite, suite.File)
+	case r.Profile != suite.Profile:
+		return fmt.Errorf("a %s result, not a %s one: %s results make %s baselines (-quick selects the quick profile)", r.Profile, suite.Profile, r.Profile, r.Profile)
+	}
+	return baseline.Promotable(r)
+}
+
 // CompareFiles judges the result at headPath against basePath, which may be a result file
 // or a baseline file, and writes the verdict into outDir.
 func CompareFiles(basePath, headPath, outDir string, rules compare.Rules) (*Outcome, error) {
 	in := compare.Input{Mode: "baseline"}
 	b, err := baseline.Read(basePath)
+	var schema *result.SchemaError
 	switch {
 	case err == nil:
 		in.Base, in.History = b.Result(), b.CompareHistory()
-	case errors.Is(err, result.ErrSchema):
+	case errors.As(err, &schema) && !schema.SameKind(): // not a baseline: a result?
 		if in.Base, err = result.Read(basePath); err != nil {
+			if errors.As(err, &schema) && !schema.SameKind() {
+				err = &result.FileError{Path: basePath, Err: fmt.Errorf("%w: this is %s, not a result or a baseline file", result.ErrSchema, schema.What())}
+			}
 			return nil, err
 		}
 	case errors.Is(err, fs.ErrNotExist):

@@ -33,7 +33,10 @@ type Metric struct {
 	Gated     bool      // gated by default (DESIGN §5: throughput, p99, error rate)
 	Tolerance Tolerance // default tolerance
 	Absolute  bool      // tolerance in the metric's own unit (percentage points), not relative
-	Doc       string
+	// Signed metrics may be negative: a slope, or a difference of counters taken at the
+	// start and end of a phase. The others never are (file checks refuse such a value).
+	Signed bool
+	Doc    string
 }
 
 // Names of the metrics, as they appear in result files and in `[gate.metric.<name>]`.
@@ -73,17 +76,17 @@ var All = []Metric{
 	{Name: Max, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 20, Fail: 50},
 		Doc: "largest latency at the fixed rate"},
 	{Name: CPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
-		Doc: "CPU time of the stack's processes and their children per request, at the fixed rate"},
+		Signed: true, Doc: "CPU time of the stack's processes and their children per request, at the fixed rate"},
 	{Name: DBCPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
-		Doc: "CPU time of PostgreSQL (server and backends) per request, at the fixed rate"},
+		Signed: true, Doc: "CPU time of PostgreSQL (server and backends) per request, at the fixed rate"},
 	{Name: QueriesPerRequest, Unit: "queries", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 2, Fail: 5},
-		Doc: "statements the database ran per request (pg_stat_statements), at the fixed rate"},
+		Signed: true, Doc: "statements the database ran per request (pg_stat_statements), at the fixed rate"},
 	{Name: RowsPerRequest, Unit: "rows", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
-		Doc: "rows the database returned or changed per request, at the fixed rate"},
+		Signed: true, Doc: "rows the database returned or changed per request, at the fixed rate"},
 	{Name: RSSPeak, Unit: "MB", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 25},
 		Doc: "largest resident memory of the stack's process tree during the run"},
 	{Name: RSSGrowth, Unit: "B/req", Better: LowerIsBetter, Absolute: true, Tolerance: Tolerance{Warn: 256, Fail: 1024},
-		Doc: "how fast the stack's resident memory grows per request during the throughput phase (a leak is a slope, not a peak)"},
+		Signed: true, Doc: "how fast the stack's resident memory grows per request during the throughput phase (a leak is a slope, not a peak)"},
 	{Name: SessionsPeak, Unit: "sessions", Better: Info,
 		Doc: "most database sessions in use at once"},
 	{Name: ThreadsPeak, Unit: "threads", Better: Info,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -16,12 +17,24 @@ func Write(path string, r *Result) error {
 	return WriteJSON(path, r)
 }
 
-// Read loads a result file, refusing files of another or a newer schema with a message
-// that names the file.
+// Read loads a result file, refusing files of another schema and files with impossible
+// values (see Check) with a message that names the file.
 func Read(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
+	}
+	return Decode(path, data)
+}
+
+// Decode is Read for data already read; path names the data in messages.
+func Decode(path string, data []byte) (*Result, error) {
 	var r Result
-	if err := ReadJSON(path, Schema, &r); err != nil {
+	if err := DecodeJSON(path, data, Schema, &r); err != nil {
 		return nil, err
+	}
+	if err := r.Check(); err != nil {
+		return nil, &FileError{Path: path, Err: fmt.Errorf("%w; the file was edited by hand or is damaged: write it again", err)}
 	}
 	return &r, nil
 }
@@ -38,11 +51,27 @@ func WriteJSON(path string, v any) error {
 }
 
 // WriteFileAtomic writes data to path with the temp-file, fsync, rename, fsync-dir dance.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+func WriteFileAtomic(path string, data []byte) error {
+	p, err := Prepare(path, data)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
+	}
+	return p.Commit()
+}
+
+// Prepared is a file written in full and synced under a temporary name beside its path,
+// waiting to replace it. Files that belong together are all prepared before any is
+// committed, so that a full disk fails before any old file is replaced.
+type Prepared struct {
+	tmp, path string
+}
+
+// Prepare writes data to a temporary file beside path and syncs it; nothing at path
+// changes until Commit. On failure nothing is left behind.
+func Prepare(path string, data []byte) (_ *Prepared, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -51,22 +80,31 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return &Prepared{tmp: tmp.Name(), path: path}, nil
 }
+
+// Commit renames the prepared file over its path and syncs the directory.
+func (p *Prepared) Commit() error {
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		p.Discard()
+		return fmt.Errorf("writing %s: %w", p.path, err)
+	}
+	return syncDir(filepath.Dir(p.path))
+}
+
+// Discard removes a prepared file that will not be committed.
+func (p *Prepared) Discard() { os.Remove(p.tmp) }
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
@@ -113,7 +151,7 @@ func DecodeJSON(path string, data []byte, want string, v any) error {
 		return &FileError{Path: path, Err: fmt.Errorf("not a valid JSON file (%v); restore it from version control or write it again", err)}
 	}
 	if head.Schema != want {
-		return &FileError{Path: path, Err: schemaMismatch(head.Schema, want)}
+		return &FileError{Path: path, Err: &SchemaError{Got: head.Schema, Want: want}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -123,14 +161,60 @@ func DecodeJSON(path string, data []byte, want string, v any) error {
 	return nil
 }
 
-func schemaMismatch(got, want string) error {
-	kind := want[:strings.LastIndexByte(want, '/')]
+// SchemaError is a file of a schema this stackgate does not read: another version of the
+// kind wanted, or another kind of file. errors.Is(err, ErrSchema) holds for it.
+type SchemaError struct {
+	Got, Want string // "stackgate.baseline/v0", "stackgate.baseline/v1"
+}
+
+func (e *SchemaError) Is(target error) bool { return target == ErrSchema }
+
+// SameKind reports whether the file is of the kind wanted, in a version this stackgate does
+// not read.
+func (e *SchemaError) SameKind() bool {
+	got, _ := splitSchema(e.Got)
+	want, _ := splitSchema(e.Want)
+	return e.Got != "" && got == want
+}
+
+// What the file is: "a stackgate verdict file (stackgate.verdict/v1)".
+func (e *SchemaError) What() string {
+	kind, _ := splitSchema(e.Got)
 	switch {
-	case got == "":
-		return fmt.Errorf("%w: no \"schema\" field; this is not a %s file", ErrSchema, kind)
-	case strings.HasPrefix(got, kind+"/"):
-		return fmt.Errorf("%w: %s was written by a newer stackgate (this one reads %s); upgrade stackgate", ErrSchema, got, want)
-	default:
-		return fmt.Errorf("%w: %q is not a %s file", ErrSchema, got, kind)
+	case e.Got == "":
+		return `a file without a "schema" field`
+	case strings.HasPrefix(kind, "stackgate."):
+		return fmt.Sprintf("a stackgate %s file (%s)", strings.TrimPrefix(kind, "stackgate."), e.Got)
 	}
+	return fmt.Sprintf("a file of schema %q", e.Got)
+}
+
+// Error says what the file is instead: a version of the same kind this stackgate does not
+// read (older or newer), or another kind of file.
+func (e *SchemaError) Error() string {
+	kind, wantVersion := splitSchema(e.Want)
+	_, gotVersion := splitSchema(e.Got)
+	switch {
+	case !e.SameKind():
+		return fmt.Sprintf("%v: this is %s, not a %s file", ErrSchema, e.What(), kind)
+	case gotVersion < 0:
+		return fmt.Sprintf("%v: %s is not a version of the %s format that stackgate knows", ErrSchema, e.Got, kind)
+	case gotVersion < wantVersion:
+		return fmt.Sprintf("%v: %s is older than this stackgate supports (it reads %s); write the file again with this stackgate", ErrSchema, e.Got, e.Want)
+	}
+	return fmt.Sprintf("%v: %s was written by a newer stackgate (this one reads %s); upgrade stackgate", ErrSchema, e.Got, e.Want)
+}
+
+// splitSchema splits "stackgate.result/v1" into its kind and version number (-1 when it
+// has none).
+func splitSchema(schema string) (kind string, version int) {
+	kind, v, ok := strings.Cut(schema, "/v")
+	if !ok {
+		return schema, -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return kind, -1
+	}
+	return kind, n
 }

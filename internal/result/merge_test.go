@@ -24,8 +24,8 @@ func shard(spec string, names ...string) *Result {
 	}
 	for _, n := range names {
 		r.Scenarios = append(r.Scenarios, Scenario{Name: n, Runs: []Run{
-			{Run: 1, Seq: 1, Metrics: map[string]float64{"throughput": 100}},
-			{Run: 2, Seq: 2, Metrics: map[string]float64{"throughput": 101}},
+			{Run: 1, Seq: 1, Metrics: map[string]float64{"throughput": 100, "p99": 2, "error_rate": 0}},
+			{Run: 2, Seq: 2, Metrics: map[string]float64{"throughput": 101, "p99": 2, "error_rate": 0}},
 		}})
 	}
 	return r

@@ -18,9 +18,9 @@ func sample() *Result {
 		Started:    time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
 		Complete:   true,
 		Scenarios: []Scenario{{Name: "json", Runs: []Run{
-			{Run: 1, Seq: 1, Metrics: map[string]float64{"throughput": 100, "p99": 2}},
-			{Run: 2, Seq: 2, Metrics: map[string]float64{"throughput": 110, "p99": 3}, Invalid: []string{"generator saturated"}},
-			{Run: 3, Seq: 3, Metrics: map[string]float64{"throughput": 120, "p99": 4}},
+			{Run: 1, Seq: 1, Metrics: map[string]float64{"throughput": 100, "p99": 2, "error_rate": 0}},
+			{Run: 2, Seq: 2, Metrics: map[string]float64{"throughput": 110, "p99": 3, "error_rate": 0}, Invalid: []string{"generator saturated"}},
+			{Run: 3, Seq: 3, Metrics: map[string]float64{"throughput": 120, "p99": 4, "error_rate": 0}},
 		}}},
 	}
 }
@@ -41,7 +41,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if len(got) != 2 || got[0] != 100 || got[1] != 120 {
 		t.Errorf("Samples skip invalid runs: got %v, want [100 120]", got)
 	}
-	if m := r.Scenario("json").Metrics(); strings.Join(m, ",") != "p99,throughput" {
+	if m := r.Scenario("json").Metrics(); strings.Join(m, ",") != "error_rate,p99,throughput" {
 		t.Errorf("Metrics = %v", m)
 	}
 	if r.Scenario("nope") != nil {
@@ -56,8 +56,11 @@ func TestReadRefusesBadFiles(t *testing.T) {
 	}{
 		{"truncated", `{"schema": "stackgate.result/v1", "suite": "de`, "not a valid JSON file", false},
 		{"newer schema", `{"schema": "stackgate.result/v2"}`, "written by a newer stackgate", true},
-		{"no schema", `{"suite": "x"}`, "no \"schema\" field", true},
-		{"other file", `{"schema": "something/v1"}`, "is not a stackgate.result file", true},
+		{"older schema", `{"schema": "stackgate.result/v0"}`, "stackgate.result/v0 is older than this stackgate supports", true},
+		{"unknown version", `{"schema": "stackgate.result/vX"}`, "not a version of the stackgate.result format", true},
+		{"no schema", `{"suite": "x"}`, "a file without a \"schema\" field, not a stackgate.result file", true},
+		{"other file", `{"schema": "something/v1"}`, "a file of schema \"something/v1\", not a stackgate.result file", true},
+		{"another kind of stackgate file", `{"schema": "stackgate.verdict/v1"}`, "this is a stackgate verdict file (stackgate.verdict/v1), not a stackgate.result file", true},
 		{"unknown field", `{"schema": "stackgate.result/v1", "surprise": 1}`, "damaged stackgate.result/v1 file", false},
 	}
 	for _, c := range cases {
