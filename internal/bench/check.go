@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -32,20 +34,51 @@ func checkEndpoint(ctx context.Context, url string, sc config.Scenario, timeout 
 	for k, v := range sc.Headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, body, excess, err := exchange(ctx, req)
 	if err != nil {
 		return fmt.Errorf("correctness check: %s %s: %w", sc.Method, sc.Path, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("correctness check: %s %s: reading the answer: %w", sc.Method, sc.Path, err)
+	problem := wrongAnswer(sc.Expect, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	if problem == "" && len(excess) > 0 {
+		problem = fmt.Sprintf("%d bytes after the end of the response (%q): it is longer than its framing says (Content-Length %d, transfer encoding %q)",
+			len(excess), shown(excess), resp.ContentLength, strings.Join(resp.TransferEncoding, ", "))
 	}
-	if problem := wrongAnswer(sc.Expect, resp.StatusCode, resp.Header.Get("Content-Type"), body); problem != "" {
+	if problem != "" {
 		return &WrongAnswerError{Method: sc.Method, Path: sc.Path, Problem: problem,
 			Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: shown(body)}
 	}
 	return nil
+}
+
+// exchange sends req on a connection of its own and reads the answer: its body, and the
+// bytes that came after its end (a response longer than its framing; the load engine
+// counts it as an error, so the check refuses it first).
+func exchange(ctx context.Context, req *http.Request) (resp *http.Response, body, excess []byte, err error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", req.URL.Host)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if err := req.Write(conn); err != nil {
+		return nil, nil, nil, err
+	}
+	r := bufio.NewReader(conn)
+	for resp == nil || resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != 101 {
+		if resp, err = http.ReadResponse(r, req); err != nil { // interim answers (103) skipped
+			return nil, nil, nil, err
+		}
+	}
+	defer resp.Body.Close()
+	if body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20)); err != nil {
+		return nil, nil, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if !resp.Close && r.Buffered() > 0 {
+		excess, _ = r.Peek(r.Buffered())
+	}
+	return resp, body, excess, nil
 }
 
 // wrongAnswer says what is wrong with a response, or "" when it is right.

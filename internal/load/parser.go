@@ -24,6 +24,7 @@ var (
 	errMalformedChunk  = errors.New("malformed chunk")
 	errLineTooLong     = errors.New("response line too long")
 	errHeaderTooLarge  = errors.New("response header too large")
+	errOverlong        = errors.New("bytes after the end of the response that do not start another: the response is longer than its framing (Content-Length, chunked) says")
 )
 
 // response is what the engine needs to know about one answer.
@@ -98,7 +99,7 @@ func (p *parser) feed(data []byte) (used int, done bool, err error) {
 				return used, false, nil
 			}
 			if p.state == stBody {
-				return used, true, p.finish()
+				return used, true, p.ended(data[used:])
 			}
 			p.state = stChunkEnd
 		case stToEOF:
@@ -120,7 +121,11 @@ func (p *parser) feed(data []byte) (used int, done bool, err error) {
 			if n := len(line); n > 0 && line[n-1] == '\r' {
 				line = line[:n-1]
 			}
-			if done, err := p.line(line); done || err != nil {
+			done, err := p.line(line)
+			if done && err == nil {
+				err = p.ended(data[used:])
+			}
+			if done || err != nil {
 				return used, done, err
 			}
 		}
@@ -217,6 +222,20 @@ func (p *parser) headerDone() (done bool, err error) {
 func (p *parser) body(b []byte) {
 	p.resp.length += int64(len(b))
 	p.search.feed(b)
+}
+
+// ended completes the response and checks what follows it in the same read: on a
+// connection that stays open it can only be the start of another response (pipelining).
+// Anything else means the response was longer than its framing said — a wrong answer,
+// which a reconnect must not hide.
+func (p *parser) ended(rest []byte) error {
+	_ = p.finish()
+	const start = "HTTP/1."
+	n := min(len(rest), len(start))
+	if p.resp.close || string(rest[:n]) == start[:n] {
+		return nil
+	}
+	return errOverlong
 }
 
 // finish completes the response and prepares for the next one.
