@@ -79,6 +79,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"version"}, ExitOK, "stackgate " + Version, ""},
 		{[]string{"run", "-h"}, ExitOK, "-quick", ""},
 		{[]string{"run", "-runs", "x"}, ExitBadInput, "", "invalid value"},
+		// Refused before anything starts (the bad -shard would be found next).
+		{[]string{"run", "-runs", "5000", "-shard", "3/3", "-config", e2eSuite}, ExitBadInput, "", "-runs 5000: give a number of runs from 1 to 1000"},
+		{[]string{"doctor", "-noise", "-runs", "1001", "-config", e2eSuite}, ExitBadInput, "", "-runs 1001: give a number of runs from 1 to 1000"},
 		{[]string{"run", "extra"}, ExitBadInput, "", `unexpected argument "extra"`},
 		{[]string{"run", "-config", "/nonexistent/stackgate.toml"}, ExitBadInput, "", "/nonexistent/stackgate.toml"},
 		{[]string{"validate", "-config", filepath.Join("..", "..", "stackgate.toml")}, ExitOK, `suite "refstack" is valid: 5 scenarios`, ""},
@@ -92,6 +95,9 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// e2eSuite is the end-to-end tests' suite: two scenarios, sub-second phases.
+var e2eSuite = filepath.Join("..", "..", "cmd", "stackgate", "testdata", "e2e.toml")
 
 func TestRunnerName(t *testing.T) {
 	host, _ := os.Hostname()

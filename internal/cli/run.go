@@ -45,8 +45,8 @@ func (f *suiteFlags) register(fs *flag.FlagSet) {
 
 // options reads the suite and turns the flags into gate options.
 func (f *suiteFlags) options(e *env) (gate.Options, error) {
-	if f.runs < 0 {
-		return gate.Options{}, usageErrorf("-runs %d: give a positive number of runs", f.runs)
+	if f.runs < 0 || f.runs > config.MaxRuns {
+		return gate.Options{}, usageErrorf("-runs %d: give a number of runs from 1 to %d (a suite file's gate.runs has the same limit)", f.runs, config.MaxRuns)
 	}
 	suite, err := config.Read(f.config)
 	if err != nil {
