@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -58,6 +59,8 @@ type Monitor struct {
 	database   string
 	statements bool
 	toplevel   bool
+	log        string // the server's log, read from logFrom when a query fails
+	logFrom    int64
 }
 
 // Monitor opens a monitoring connection for database.
@@ -66,8 +69,27 @@ func (s *Server) Monitor(ctx context.Context, database string) (*Monitor, error)
 	if err != nil {
 		return nil, fmt.Errorf("connecting the database monitor: %w", err)
 	}
-	return &Monitor{conn: conn, database: database, statements: s.statements, toplevel: s.opt.Binaries.Version >= 14}, nil
+	return &Monitor{conn: conn, database: database, statements: s.statements, toplevel: s.opt.Binaries.Version >= 14,
+		log: s.opt.LogPath, logFrom: logSince(s.opt.LogPath)}, nil
 }
+
+// explain turns a failed query into a *RestartError when the server crash-restarted since
+// the monitor connected. The postmaster logs the crash as it notices it, which may be a
+// moment after the crashed process's own connection broke, so the log is watched a
+// little while.
+func (m *Monitor) explain(err error) error {
+	for deadline := time.Now().Add(crashLogWait); ; time.Sleep(20 * time.Millisecond) {
+		if crash := crashedSince(m.log, m.logFrom); crash != "" {
+			return &RestartError{Crash: crash, Err: err}
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+	}
+}
+
+// crashLogWait bounds the wait for the postmaster's account of a crash.
+const crashLogWait = 2 * time.Second
 
 // Statements counts the statements the database has run and the rows they returned or
 // changed, cumulatively since the database was created.
@@ -91,7 +113,7 @@ func (m *Monitor) Statements(ctx context.Context) (Statements, error) {
 	}
 	var st Statements
 	if err := m.conn.QueryRow(ctx, q, m.database).Scan(&st.Calls, &st.Rows); err != nil {
-		return st, fmt.Errorf("reading statement counters of %q: %w", m.database, err)
+		return st, m.explain(fmt.Errorf("reading statement counters of %q: %w", m.database, err))
 	}
 	return st, nil
 }
@@ -103,7 +125,7 @@ func (m *Monitor) Sessions(ctx context.Context) (int, error) {
 		"SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
 		m.database).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("counting sessions of %q: %w", m.database, err)
+		return 0, m.explain(fmt.Errorf("counting sessions of %q: %w", m.database, err))
 	}
 	return n, nil
 }

@@ -1,7 +1,9 @@
 package pg
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,31 @@ func TestPreloadLibraries(t *testing.T) {
 		if got != c.want {
 			t.Errorf("preloadLibraries(%q, %v) = %q, want %q", c.libs, c.available, got, c.want)
 		}
+	}
+}
+
+// A query that failed because the server crash-restarted names the crash from the log;
+// crashes logged before the monitor connected do not count.
+func TestMonitorExplainsACrashRestart(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "postgresql.log")
+	os.WriteFile(log, []byte("2026-12-07 10:00:00 UTC [10] LOG:  server process (PID 9) was terminated by signal 11: Segmentation fault\n"), 0o644)
+	m := &Monitor{log: log, logFrom: logSince(log)}
+	lost := errors.New("reading statement counters of \"bench\": unexpected EOF")
+	if err := m.explain(lost); err != lost {
+		t.Fatalf("an earlier crash was blamed: %v", err)
+	}
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("2026-12-07 10:01:00 UTC [10] LOG:  server process (PID 4242) was terminated by signal 9: Killed\n" +
+		"2026-12-07 10:01:00 UTC [10] DETAIL:  Failed process was running: SELECT 1\n" +
+		"2026-12-07 10:01:00 UTC [10] LOG:  terminating any other active server processes\n")
+	f.Close()
+	err := m.explain(lost)
+	var restart *RestartError
+	if !errors.As(err, &restart) || !errors.Is(err, lost) {
+		t.Fatalf("got %v, want a *RestartError wrapping the query's error", err)
+	}
+	want := "PostgreSQL restarted after one of its processes crashed (server process (PID 4242) was terminated by signal 9: Killed), ending every session: " + lost.Error()
+	if err.Error() != want {
+		t.Errorf("message %q\nwant    %q", err, want)
 	}
 }
