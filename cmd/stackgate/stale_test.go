@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackgate/stackgate/internal/lock"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -67,4 +69,32 @@ func TestFaultStaleCleanupDeletesOnlyItsOwn(t *testing.T) {
 		}
 	}
 	os.RemoveAll(kept)
+}
+
+// An invocation that cannot produce outputs of its own leaves none of an earlier one's
+// behind, where a later step would read them as its own: here it never gets the lock.
+func TestFaultNoStaleOutputs(t *testing.T) {
+	out := t.TempDir()
+	names := []string{"stackgate-verdict.json", "stackgate-result.json", "stackgate-report.html", "stackgate-base-result.json"}
+	for _, name := range names {
+		os.WriteFile(filepath.Join(out, name), []byte(`{"schema": "an earlier invocation's"}`), 0o644)
+	}
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("the user's"), 0o644)
+	held, err := lock.Acquire(context.Background(), os.Getenv(lock.PathEnv), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	inv := stackgate(t, nil, "run", "-config", filepath.Join("testdata", "e2e.toml"), "-quick", "-out", out, "-lock-timeout", "0")
+	if inv.code != 3 || !strings.Contains(inv.stderr, "another stackgate invocation is measuring") {
+		t.Fatalf("exit %d, want 3 (the lock is taken)\n%s", inv.code, inv.stderr)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Errorf("the earlier %s is still in the output directory (%v)", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "notes.txt")); err != nil {
+		t.Errorf("a file of the user's was removed: %v", err)
+	}
 }

@@ -241,6 +241,11 @@ func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.S
 	if err := writable(opt.OutDir); err != nil {
 		return nil, nil, err
 	}
+	if only == nil {
+		if err := removeOutputs(opt.OutDir); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := bench.Preflight(opt.Suite); err != nil {
 		return nil, nil, err
 	}
@@ -328,6 +333,18 @@ func writable(dir string) error {
 	os.Remove(probe)
 	if err != nil {
 		return &OutputError{fmt.Errorf("the output directory %s cannot take files (%w): free some space or pass another -out", dir, err)}
+	}
+	return nil
+}
+
+// removeOutputs removes the files an earlier invocation wrote into the output directory,
+// before this one measures: should it fail before writing its own (a full disk, a lock it
+// never got), a later step must not read the earlier verdict as this run's.
+func removeOutputs(dir string) error {
+	for _, name := range []string{compare.VerdictFile, report.HTMLFile, result.FileName, BaseResultFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return &OutputError{fmt.Errorf("removing the previous invocation's %s from the output directory: %w", name, err)}
+		}
 	}
 	return nil
 }
