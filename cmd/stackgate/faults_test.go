@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate/internal/baseline"
+	"github.com/stackgate/stackgate/internal/procfs"
 	"github.com/stackgate/stackgate/internal/result"
 )
 
@@ -255,13 +256,8 @@ func TestFaultStackCrashes(t *testing.T) {
 func TestFaultDatabaseKilled(t *testing.T) {
 	f := startFault(t, nil, e2eArgs()...)
 	f.waitFor("run 1: throughput")
-	pids, _ := filepath.Glob(filepath.Join(f.tmp, "stackgate-*", "pg", "pgdata", "postmaster.pid"))
-	if len(pids) != 1 {
-		t.Fatalf("postmaster.pid files: %v", pids)
-	}
-	data, _ := os.ReadFile(pids[0])
-	line, _, _ := strings.Cut(string(data), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	pm := postmasterLines(t, f.tmp)
+	pid, err := strconv.Atoi(strings.TrimSpace(pm[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +269,21 @@ func TestFaultDatabaseKilled(t *testing.T) {
 		t.Errorf("stderr does not name the database:\n%s", f.errText())
 	}
 	f.assertClean()
+	assertSegmentGone(t, pm)
+}
+
+// assertSegmentGone checks that the shared memory segment a postmaster.pid named (line 7,
+// "key id") was removed, and removes it if not, so that a failing test leaks nothing.
+func assertSegmentGone(t *testing.T, pm []string) {
+	t.Helper()
+	id, _ := strconv.Atoi(strings.Fields(pm[6])[1])
+	segs, _ := procfs.Default.Segments()
+	for _, s := range segs {
+		if s.ID == id {
+			t.Errorf("the killed PostgreSQL's shared memory segment %d is still there", id)
+			syscall.Syscall(syscall.SYS_SHMCTL, uintptr(id), 0, 0) // IPC_RMID
+		}
+	}
 }
 
 // A port already taken by another program: the stack cannot start, which is an error

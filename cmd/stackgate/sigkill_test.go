@@ -4,13 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/stackgate/stackgate/internal/procfs"
 	"github.com/stackgate/stackgate/internal/scratch"
 )
 
@@ -73,14 +71,7 @@ func TestFaultSIGKILLLeavesNothingTheNextInvocationMisses(t *testing.T) {
 			if _, err := os.Stat(pm[4]); !os.IsNotExist(err) {
 				t.Errorf("PostgreSQL's socket directory %s is still there (%v)", pm[4], err)
 			}
-			id, _ := strconv.Atoi(strings.Fields(pm[6])[1])
-			segs, _ := procfs.Default.Segments()
-			for _, s := range segs {
-				if s.ID == id {
-					t.Errorf("the killed PostgreSQL's shared memory segment %d is still there", id)
-					syscall.Syscall(syscall.SYS_SHMCTL, uintptr(id), 0, 0) // IPC_RMID: do not leak it
-				}
-			}
+			assertSegmentGone(t, pm)
 		})
 	}
 }
