@@ -1,12 +1,14 @@
 package pg_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate/internal/pg"
 	"github.com/stackgate/stackgate/internal/procfs"
@@ -69,4 +71,47 @@ func segmentExists(t *testing.T, id int) bool {
 
 func removeSegment(id int) {
 	syscall.Syscall(syscall.SYS_SHMCTL, uintptr(id), 0 /* IPC_RMID */, 0)
+}
+
+// initdb's bootstrap backend creates a segment of its own (its postmaster.pid holds its
+// pid negated): interrupted there, Start leaves no segment behind either.
+func TestInterruptedInitdbLeavesNoSharedMemory(t *testing.T) {
+	bins := findBinaries(t)
+	dir := openTempDir(t) // the cluster goes inside, where the test can watch it
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	seen := make(chan []string, 1)
+	go func() { // cancel once a backend of initdb has recorded its segment
+		for ctx.Err() == nil {
+			files, _ := filepath.Glob(filepath.Join(dir, "*", "postmaster.pid"))
+			for _, f := range files {
+				data, _ := os.ReadFile(f)
+				if lines := strings.Split(string(data), "\n"); len(lines) >= 7 && len(strings.Fields(lines[6])) == 2 {
+					seen <- lines
+					cancel()
+					return
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	_, err := pg.Start(ctx, pg.Options{Binaries: bins, Dir: dir, LogPath: dir + "/pg.log"})
+	cancel()
+	var lines []string
+	select {
+	case lines = <-seen:
+	default:
+		t.Fatalf("Start ended before it was interrupted: %v", err)
+	}
+	if err == nil {
+		t.Fatal("Start succeeded although it was cancelled")
+	}
+	if !strings.HasPrefix(lines[0], "-") {
+		t.Logf("cancelled while the server (not initdb) started: %q", lines[0])
+	}
+	id, _ := strconv.Atoi(strings.Fields(lines[6])[1])
+	t.Cleanup(func() { removeSegment(id) })
+	if segmentExists(t, id) {
+		t.Errorf("the segment %d of initdb's backend (pid %s) is still there", id, lines[0])
+	}
 }
