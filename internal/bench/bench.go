@@ -22,27 +22,38 @@ import (
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
-// Options of one measurement.
+// Options of a measuring session (Open).
 type Options struct {
 	Suite      *config.Suite // profile already applied
-	Runs       int
-	OutDir     string   // kept: logs go under OutDir/logs
-	ScratchDir string   // {workdir}: builds, database files, sockets; removed by the caller
-	Env        []string // environment every command and process starts from (os.Environ())
-	Seed       uint64   // seeds the shuffled scenario order
-	// Only limits the measurement to these scenarios (nil: all), numbering runs from
-	// FirstRun (0 means 1): how the gate adds confirmation runs to some scenarios.
+	OutDir     string        // kept: logs go under OutDir/logs
+	ScratchDir string        // {workdir}: builds, database files, sockets; removed by the caller
+	Env        []string      // environment every command and process starts from (stack.Environ)
+	// Only limits the session to these scenarios (nil: all): shard Shard ("i/n") of a
+	// matrix, recorded in the results.
 	Only     []string
-	FirstRun int
-	// Shard is the "i/n" of a matrix job whose scenarios Only holds ("" for a whole suite),
-	// recorded in the result.
 	Shard    string
 	Runner   string      // runner name for the fingerprint
 	Tool     string      // "stackgate <version>"
 	Progress func(Event) // may be nil
 	// Base, for A/B mode, is the base revision's copy of the suite: the same definition
-	// (the head's), with Dir in a work tree of the base revision. See MeasureAB.
+	// (the head's), with Dir in a work tree of the base revision. Both revisions are then
+	// measured in turn, run by run and scenario by scenario (ABBA), on one database server;
+	// each builds its own code and loads its own dataset.
 	Base *config.Suite
+}
+
+// Batch is what one Session.Measure runs: the first stage of a gate, or its confirmation.
+type Batch struct {
+	Runs int    // runs of each scenario
+	Seed uint64 // seeds the shuffled scenario order
+	// FirstRun numbers the batch's runs (0 means 1): confirmation runs continue the
+	// numbering of the first stage's.
+	FirstRun int
+	// Only limits the batch to some of the session's scenarios (nil: all of them).
+	Only []string
+	// Confirming marks the confirmation stage: a Confirm event starts it, and its runs'
+	// events say so.
+	Confirming bool
 }
 
 // Sides of a measurement.
@@ -62,6 +73,9 @@ type Event struct {
 	Phase    string // "start", "check", "throughput", "latency"
 	Detail   string
 	Metrics  map[string]float64 // RunDone: the run's samples
+	// Confirming: the run belongs to the confirmation stage (a Confirm event, whose Steps
+	// are its runs and Detail its scenarios, came first).
+	Confirming bool
 }
 
 // EventKind says what an Event is about.
@@ -74,6 +88,7 @@ const (
 	RunStart
 	Phase
 	RunDone
+	Confirm
 )
 
 // Error is a failure to measure: the stack or the database failed, an endpoint answered
@@ -98,48 +113,67 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Measure runs the suite. It always returns a Result: on failure, or when ctx ends, it
-// stops everything it started and returns what was measured so far (Complete false, Error
-// saying why) with the error — a *Error, or ctx's error when interrupted.
-func Measure(ctx context.Context, opt Options) (*result.Result, error) {
-	opt.Base = nil
-	results, err := measureSides(ctx, opt)
-	return results[0], err
+// Session is a provisioned suite — every side built, the database running with every
+// side's dataset loaded — on which Measure runs batches of runs: the first stage of a gate
+// and its confirmation stage measure on one and the same setup.
+type Session struct {
+	m   *measurement
+	err error // why provisioning failed (nil when it did not)
 }
 
-// MeasureAB measures the base revision (opt.Base) and the head (opt.Suite) in one
-// invocation, run by run and scenario by scenario in alternating order, on one database
-// server; each revision builds its own code and loads its own dataset. Like Measure, it
-// always returns both results.
-func MeasureAB(ctx context.Context, opt Options) (base, head *result.Result, err error) {
-	if opt.Base == nil {
-		return nil, nil, errors.New("A/B measurement without a base revision")
-	}
-	results, err := measureSides(ctx, opt)
-	return results[0], results[1], err
-}
-
-func measureSides(ctx context.Context, opt Options) ([]*result.Result, error) {
+// Open provisions opt's suite and calls use with a session on it; everything it started
+// stops when use returns. When provisioning fails, use still gets a session, whose Measure
+// returns results saying why (incomplete) with the error, so that the failure is recorded
+// like any other; Open then returns use's error.
+func Open(ctx context.Context, opt Options, use func(*Session) error) error {
 	m := &measurement{opt: opt, suite: opt.Suite, logs: filepath.Join(opt.OutDir, "logs")}
 	if opt.Base != nil {
-		m.sides = append(m.sides, newSide(ctx, opt, Base, opt.Base, filepath.Join(m.logs, Base)))
+		m.sides = append(m.sides, newSide(opt, Base, opt.Base, filepath.Join(m.logs, Base)))
 	}
-	m.sides = append(m.sides, newSide(ctx, opt, Head, opt.Suite, m.logs))
-	err := m.measure(ctx)
-	switch {
-	case ctx.Err() != nil:
-		err = ctx.Err()
-	case err != nil:
-		var be *Error
-		if !errors.As(err, &be) {
-			err = &Error{Err: err}
-		}
+	m.sides = append(m.sides, newSide(opt, Head, opt.Suite, m.logs))
+	used := false
+	err := m.provision(ctx, func() error {
+		used = true
+		return use(&Session{m: m})
+	})
+	if used {
+		return err
+	}
+	return use(&Session{m: m, err: measureError(ctx, err)})
+}
+
+// Measure runs batch and returns each side's result, the base revision's first in A/B
+// mode. It always returns them: on failure, or when ctx ends, it stops what it started and
+// returns what was measured so far (Complete false, Error saying why) with the error — a
+// *Error, or ctx's error when interrupted.
+func (s *Session) Measure(ctx context.Context, b Batch) ([]*result.Result, error) {
+	m := s.m
+	m.batch = b
+	for _, sd := range m.sides {
+		sd.res = m.newResult(ctx, sd.suite)
+	}
+	err := s.err
+	if err == nil {
+		err = measureError(ctx, m.runAll(ctx))
 	}
 	var results []*result.Result
-	for _, s := range m.sides {
-		results = append(results, finish(ctx, s.res, err))
+	for _, sd := range m.sides {
+		results = append(results, finish(ctx, sd.res, err))
 	}
 	return results, err
+}
+
+// measureError is how a failure to measure is reported: ctx's error when it ended, else a
+// *Error.
+func measureError(ctx context.Context, err error) error {
+	var be *Error
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil && !errors.As(err, &be):
+		return &Error{Err: err}
+	}
+	return err
 }
 
 // finish closes a side's result: complete, or why not.
@@ -156,16 +190,17 @@ func finish(ctx context.Context, r *result.Result, err error) *result.Result {
 	return r
 }
 
-func newSide(ctx context.Context, opt Options, name string, suite *config.Suite, logs string) *side {
+func newSide(opt Options, name string, suite *config.Suite, logs string) *side {
 	s := &side{name: name, suite: suite, logs: logs, workdir: filepath.Join(opt.ScratchDir, name),
-		template: opt.Suite.Database.Name + "_" + name, res: newResult(ctx, opt, suite)}
+		template: opt.Suite.Database.Name + "_" + name}
 	s.vars = map[string]string{"workdir": s.workdir, "configdir": suite.Dir}
 	return s
 }
 
-// newResult fills in what is known before measuring: identity, definition (always the
+// newResult fills in what is known before a batch: identity, definition (always the
 // head's: one definition, two revisions), machine, and the code of suite's directory.
-func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Result {
+func (m *measurement) newResult(ctx context.Context, suite *config.Suite) *result.Result {
+	opt := m.opt
 	def := opt.Suite.Definition()
 	r := &result.Result{
 		Schema:         result.Schema,
@@ -179,6 +214,7 @@ func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Re
 		Started:        time.Now().UTC(),
 		Shard:          opt.Shard,
 	}
+	r.Fingerprint.PostgreSQL = m.postgreSQL
 	for _, sc := range opt.Suite.Scenarios {
 		r.AllScenarios = append(r.AllScenarios, sc.Name)
 	}
@@ -187,7 +223,7 @@ func newResult(ctx context.Context, opt Options, suite *config.Suite) *result.Re
 	} else {
 		r.Warnings = append(r.Warnings, result.Warning{Message: err.Error()})
 	}
-	for _, sc := range opt.scenarios() {
+	for _, sc := range m.scenarios() {
 		r.Scenarios = append(r.Scenarios, result.Scenario{Name: sc.Name})
 	}
 	return r
@@ -199,14 +235,24 @@ func (m *measurement) emit(e Event) {
 	}
 }
 
-// scenarios are the scenarios this measurement covers, in suite order.
+// scenarios are the scenarios of the session, in suite order.
 func (opt Options) scenarios() []config.Scenario {
-	if opt.Only == nil {
-		return opt.Suite.Scenarios
+	return selected(opt.Suite.Scenarios, opt.Only)
+}
+
+// scenarios are the scenarios of the batch being measured, in suite order.
+func (m *measurement) scenarios() []config.Scenario {
+	return selected(m.opt.scenarios(), m.batch.Only)
+}
+
+// selected are the scenarios named in only (all of them for nil), in their order.
+func selected(all []config.Scenario, only []string) []config.Scenario {
+	if only == nil {
+		return all
 	}
 	var out []config.Scenario
-	for _, sc := range opt.Suite.Scenarios {
-		if slices.Contains(opt.Only, sc.Name) {
+	for _, sc := range all {
+		if slices.Contains(only, sc.Name) {
 			out = append(out, sc)
 		}
 	}

@@ -32,6 +32,9 @@ type measurement struct {
 	addrs    map[string]string // process name → its "ip:port" for the whole invocation
 	addrVars map[string]string // {addr:NAME}, {host:NAME} and {port:NAME}
 	binds    []stack.Bind      // what the stack's processes see instead of the machine's files ([hosts])
+
+	postgreSQL string // the server's major version, for the fingerprint
+	batch      Batch  // what Session.Measure is running
 }
 
 // side is one revision of the code being measured.
@@ -43,10 +46,6 @@ type side struct {
 	template string        // the database template of its dataset
 	vars     map[string]string
 	res      *result.Result
-}
-
-func (m *measurement) measure(ctx context.Context) error {
-	return m.provision(ctx, func() error { return m.runAll(ctx) })
 }
 
 // provision builds every side, starts the database, loads each side's dataset, and runs
@@ -185,8 +184,8 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("starting PostgreSQL: %w", err)
 	}
+	m.postgreSQL = strconv.Itoa(bins.Version)
 	for _, s := range m.sides {
-		s.res.Fingerprint.PostgreSQL = strconv.Itoa(bins.Version)
 		maps.Copy(s.vars, databaseVars(m.db, m.suite.Database.Name))
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/config"
@@ -18,16 +19,20 @@ import (
 // in turn, alternating which goes first from run to run (ABBA), so that a drift of the
 // machine during the invocation weighs on both alike.
 func (m *measurement) runAll(ctx context.Context) error {
-	scenarios := m.opt.scenarios()
-	first := max(m.opt.FirstRun, 1)
-	plan := Plan(len(scenarios), m.opt.Runs, m.opt.Seed)
+	b := m.batch
+	scenarios := m.scenarios()
+	first := max(b.FirstRun, 1)
+	plan := Plan(len(scenarios), b.Runs, b.Seed)
 	total, seq := len(plan)*len(m.sides), 0
+	if b.Confirming {
+		m.emit(Event{Kind: Confirm, Steps: total, Detail: scenarioNames(scenarios)})
+	}
 	for _, step := range plan {
 		sc := scenarios[step.Scenario]
 		n := first + step.Run - 1
 		for _, s := range turnOrder(m.sides, n) {
 			seq++
-			m.emit(Event{Kind: RunStart, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name})
+			m.emit(Event{Kind: RunStart, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name, Confirming: b.Confirming})
 			run, err := m.runOne(ctx, s, sc, n)
 			run.Seq = seq
 			if err != nil {
@@ -38,7 +43,7 @@ func (m *measurement) runAll(ctx context.Context) error {
 			}
 			scen := &s.res.Scenarios[step.Scenario]
 			scen.Runs = append(scen.Runs, run)
-			m.emit(Event{Kind: RunDone, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name, Metrics: run.Metrics})
+			m.emit(Event{Kind: RunDone, Side: s.name, Step: seq, Steps: total, Run: n, Scenario: sc.Name, Metrics: run.Metrics, Confirming: b.Confirming})
 		}
 	}
 	for _, s := range m.sides {
@@ -47,6 +52,15 @@ func (m *measurement) runAll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// scenarioNames is "db, json".
+func scenarioNames(scenarios []config.Scenario) string {
+	names := make([]string, len(scenarios))
+	for i, sc := range scenarios {
+		names[i] = sc.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // turnOrder is the order of the sides in run n: base then head in odd runs, head then base

@@ -14,11 +14,11 @@ import (
 // to load; the stack stops when use returns, and Serve fails if it died meanwhile. It
 // measures nothing itself: it is for loading the stack stackgate measures with another
 // load generator, side by side with stackgate's (bench/peers compares wrk's throughput
-// with stackgate's on real stacks). opt.Runs, Seed and Base are not used.
+// with stackgate's on real stacks). opt.Base is not used.
 func Serve(ctx context.Context, opt Options, use func(ctx context.Context, sc config.Scenario, url string) error) error {
 	opt.Base = nil
 	m := &measurement{opt: opt, suite: opt.Suite, logs: filepath.Join(opt.OutDir, "logs")}
-	s := newSide(ctx, opt, Head, opt.Suite, m.logs)
+	s := newSide(opt, Head, opt.Suite, m.logs)
 	m.sides = []*side{s}
 	return m.provision(ctx, func() error {
 		for _, sc := range opt.scenarios() {

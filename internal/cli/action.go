@@ -70,7 +70,7 @@ func runAction(ctx context.Context, e *env, args []string, deps actionDeps) erro
 	if err != nil {
 		return usageErrorf("input fail-on: %v", err)
 	}
-	progress := newProgress(e.stderr, 0)
+	progress := newProgress(e.stderr)
 	rep, err := ghaction.Run(ctx, ghaction.Env{
 		Getenv: e.getenv, Stdout: e.stdout, HTTPClient: deps.http, Git: deps.git, Gate: deps.gate,
 		Fails:   func(v *compare.Verdict) bool { return verdictExit(v, failOn) != nil },

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 
@@ -29,7 +28,7 @@ func baselineCommand(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *from == "" {
-		progress := newProgress(e.stderr, cmp.Or(opt.Runs, opt.Suite.Gate.Runs))
+		progress := newProgress(e.stderr)
 		progress.verbose = f.verbose
 		progress.attach(&opt, f.lockWait)
 		defer progress.finish()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,8 +134,7 @@ func measureNoise(ctx context.Context, e *env, sf *suiteFlags, target float64) (
 	if err != nil {
 		return nil, err
 	}
-	runs := cmp.Or(opt.Runs, opt.Suite.Gate.Runs)
-	progress := newProgress(e.stderr, runs)
+	progress := newProgress(e.stderr)
 	progress.attach(&opt, sf.lockWait)
 	out, err := gate.Measure(ctx, opt)
 	progress.finish()

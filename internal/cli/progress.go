@@ -26,10 +26,7 @@ type progress struct {
 	// where a run is (the fault-injection tests deliver signals at given phases).
 	verbose bool
 	tty     bool
-	// runs is the first stage's runs per scenario: runs numbered beyond it are the
-	// confirmation stage's (0: unknown, no stage told apart).
-	runs int
-	now  func() time.Time
+	now     func() time.Time
 
 	started    bool
 	start      time.Time     // when measuring started
@@ -41,8 +38,8 @@ type progress struct {
 	live       bool   // a status line is on screen
 }
 
-func newProgress(w io.Writer, runsPerScenario int) *progress {
-	return &progress{w: w, tty: isTerminal(w), runs: runsPerScenario, now: time.Now}
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, tty: isTerminal(w), now: time.Now}
 }
 
 // isTerminal reports whether w is a character device (a terminal, not a pipe or file).
@@ -95,6 +92,10 @@ func (p *progress) event(e bench.Event) {
 		p.line("starting PostgreSQL")
 	case bench.DatabaseSetup:
 		p.line(fmt.Sprintf("loading the dataset (step %d/%d)", e.Step, e.Steps))
+	case bench.Confirm:
+		p.confirming = true
+		p.line(fmt.Sprintf("confirming: %s of %s — the first ones looked worse than a tolerance without being significant",
+			plural(e.Steps, "more run", "more runs"), e.Detail))
 	case bench.RunStart:
 		p.runStart(e, elapsed)
 	case bench.Phase:
@@ -112,16 +113,10 @@ func (p *progress) event(e bench.Event) {
 	}
 }
 
-// runStart notes a run starting: the first of a stage starts the stage's estimate, and
-// the first of the confirmation stage says what is happening.
+// runStart notes a run starting: the first of a stage starts the stage's estimate.
 func (p *progress) runStart(e bench.Event, elapsed time.Duration) {
 	if e.Step == 1 {
 		p.stageStart = elapsed
-	}
-	if p.runs > 0 && e.Run > p.runs && !p.confirming {
-		p.confirming = true
-		p.line(fmt.Sprintf("confirming before alerting: %s, the first ones looked worse than a tolerance without being significant",
-			plural(e.Steps, "more run", "more runs")))
 	}
 	p.step = p.counter(e) + " " + p.side(e) + e.Scenario + " run " + strconv.Itoa(e.Run)
 	p.status(p.step + ": starting  " + p.clock(e, elapsed, false))

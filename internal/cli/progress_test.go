@@ -25,7 +25,7 @@ func runDone(step, steps, run int, name string) bench.Event {
 func TestProgressLines(t *testing.T) {
 	var out strings.Builder
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := newProgress(&out, 2) // 2 runs per scenario, 5 scenarios: 10 runs
+	p := newProgress(&out)
 	p.now = clock.now
 	p.waiting("pid 4242", 30*time.Minute)
 	clock.advance(12 * time.Minute) // another invocation measures
@@ -42,7 +42,8 @@ func TestProgressLines(t *testing.T) {
 		}
 		p.event(runDone(i, 10, run, name))
 	}
-	p.event(bench.Event{Kind: bench.RunStart, Step: 1, Steps: 2, Run: 3, Scenario: "db"})
+	p.event(bench.Event{Kind: bench.Confirm, Steps: 2, Detail: "db"})
+	p.event(bench.Event{Kind: bench.RunStart, Step: 1, Steps: 2, Run: 3, Scenario: "db", Confirming: true})
 	clock.advance(10 * time.Second)
 	p.event(runDone(1, 2, 3, "db"))
 	got := out.String()
@@ -52,7 +53,7 @@ func TestProgressLines(t *testing.T) {
 		"[ 1/10] db         run 1  58.7k req/s  p99 191µs  errors 0%  (15s, ~1m30s left)\n",
 		"[ 9/10] slow       run 2  58.7k req/s  p99 191µs  errors 0%  (1m35s, ~10s left)\n",
 		"[10/10] update     run 2  58.7k req/s  p99 191µs  errors 0%  (1m45s)\n",
-		"confirming before alerting: 2 more runs, the first ones looked worse than a tolerance without being significant\n",
+		"confirming: 2 more runs of db — the first ones looked worse than a tolerance without being significant\n",
 		"confirm [1/2] db         run 3  58.7k req/s  p99 191µs  errors 0%  (1m55s, ~10s left)\n",
 		"waiting for another stackgate invocation to finish measuring on this machine (pid 4243)",
 	} {
@@ -70,7 +71,7 @@ func TestProgressLines(t *testing.T) {
 func TestProgressLiveLine(t *testing.T) {
 	var out strings.Builder
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p := newProgress(&out, 12)
+	p := newProgress(&out)
 	p.now, p.tty = clock.now, true
 	p.event(bench.Event{Kind: bench.RunStart, Step: 3, Steps: 24, Run: 2, Scenario: strings.Repeat("checkout", 12)})
 	p.event(bench.Event{Kind: bench.Phase, Run: 2, Scenario: "checkout", Phase: "throughput"})

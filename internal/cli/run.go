@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -95,7 +94,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
 	opt.Against = *against
-	progress := newProgress(e.stderr, cmp.Or(opt.Runs, opt.Suite.Gate.Runs))
+	progress := newProgress(e.stderr)
 	progress.ab = opt.Against != ""
 	progress.verbose = f.verbose
 	progress.attach(&opt, f.lockWait)

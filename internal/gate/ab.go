@@ -33,21 +33,21 @@ func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 	if baseSuite.Dir, err = wt.Within(opt.Suite.Dir); err != nil {
 		return out, err
 	}
-	base, head, err := measure(ctx, opt, out, &baseSuite, nil, 1, opt.runs())
-	if head == nil {
-		return out, err
-	}
-	in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
-	extend := func(ctx context.Context, only []string, first, runs int) error {
-		moreBase, moreHead, err := measure(ctx, opt, out, &baseSuite, only, first, runs)
-		if moreHead == nil {
+	err = openSession(ctx, opt, out, &baseSuite, func(s *session) error {
+		base, head, err := s.first(ctx)
+		if head == nil {
 			return err
 		}
-		appendRuns(in.Base, moreBase)
-		appendRuns(in.Head, moreHead)
-		return errors.Join(err, saveResult(out.ResultPath, in.Head), saveResult(out.BaseResultPath, in.Base))
-	}
-	return finishJudging(ctx, opt, out, in, err, extend)
+		in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
+		extend := func(ctx context.Context, only []string, first, runs int) error {
+			moreBase, moreHead, err := s.confirm(ctx, only, first, runs)
+			appendRuns(in.Base, moreBase)
+			appendRuns(in.Head, moreHead)
+			return errors.Join(err, saveResult(out.ResultPath, in.Head), saveResult(out.BaseResultPath, in.Base))
+		}
+		return finishJudging(ctx, opt, out, in, err, extend)
+	})
+	return out, err
 }
 
 func removeWorktree(wt *git.Worktree) error {

@@ -37,11 +37,14 @@ func UpdateBaseline(ctx context.Context, opt Options, from string) (*Update, err
 		res = r
 	} else {
 		u.Outcome = &Outcome{}
-		_, r, err := measure(ctx, opt, u.Outcome, nil, nil, 1, opt.runs())
+		err := openSession(ctx, opt, u.Outcome, nil, func(s *session) error {
+			_, r, err := s.first(ctx)
+			res = r
+			return err
+		})
 		if err != nil {
 			return u, err
 		}
-		res = r
 	}
 	old, updated, err := baseline.Update(u.Path, res, time.Now())
 	u.Old, u.New = old, updated

@@ -109,21 +109,21 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 	if err != nil {
 		return out, err // an unreadable baseline is bad input: fail before measuring
 	}
-	_, res, err := measure(ctx, opt, out, nil, nil, 1, opt.runs())
-	if res == nil {
-		return out, err
-	}
-	in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: compare.ModeBaseline}
-	out.shownBase = base.raw(out.BaselinePath)
-	extend := func(ctx context.Context, only []string, first, runs int) error {
-		_, extra, err := measure(ctx, opt, out, nil, only, first, runs)
-		if extra == nil {
+	err = openSession(ctx, opt, out, nil, func(s *session) error {
+		_, res, err := s.first(ctx)
+		if res == nil {
 			return err
 		}
-		appendRuns(in.Head, extra)
-		return errors.Join(err, saveResult(out.ResultPath, in.Head))
-	}
-	return finishJudging(ctx, opt, out, in, err, extend)
+		in := compare.Input{Base: base.result(), Head: res, History: base.history(), Mode: compare.ModeBaseline}
+		out.shownBase = base.raw(out.BaselinePath)
+		extend := func(ctx context.Context, only []string, first, runs int) error {
+			_, extra, err := s.confirm(ctx, only, first, runs)
+			appendRuns(in.Head, extra)
+			return errors.Join(err, saveResult(out.ResultPath, in.Head))
+		}
+		return finishJudging(ctx, opt, out, in, err, extend)
+	})
+	return out, err
 }
 
 // extender adds runs, numbered from first, of the scenarios only to the results being
@@ -131,17 +131,14 @@ func Run(ctx context.Context, opt Options) (*Outcome, error) {
 type extender func(ctx context.Context, only []string, first, runs int) error
 
 // finishJudging judges in (unless measuring failed: then the verdict says error) and
-// writes the verdict file.
-func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.Input, err error, extend extender) (*Outcome, error) {
+// writes the verdict file into out.
+func finishJudging(ctx context.Context, opt Options, out *Outcome, in compare.Input, err error, extend extender) error {
 	if err == nil {
 		out.Verdict, err = judge(ctx, opt, in, extend)
 	} else {
 		out.Verdict = compare.Compare(in, opt.rules()) // a side is incomplete: the verdict says error
 	}
-	if werr := writeVerdict(out, opt.OutDir, in.Base); werr != nil {
-		return out, errors.Join(err, werr)
-	}
-	return out, err
+	return errors.Join(err, writeVerdict(out, opt.OutDir, in.Base))
 }
 
 // judge compares, and when a gated metric looks worse than its tolerance without being
@@ -233,61 +230,82 @@ func (opt Options) rules() compare.Rules {
 	return rules
 }
 
-// measure runs (part of) the suite — and in A/B mode the base revision beside it — in a
-// scratch directory. The first measurement of an invocation (only == nil) sets the outcome's
-// results and writes their files. It returns nil results only when nothing could be
-// measured or written.
-func measure(ctx context.Context, opt Options, out *Outcome, baseSuite *config.Suite, only []string, firstRun, runs int) (base, head *result.Result, err error) {
+// session is one invocation's measuring: the machine-wide lock, the scratch directory and
+// the provisioned suite, held from the first run to the last confirmation run. The runs
+// the verdict pools then come from one setup — the same builds, database server and
+// dataset — and no other invocation measures between the stages.
+type session struct {
+	opt   Options
+	out   *Outcome
+	bench *bench.Session
+	stale []result.Warning // what the cleanup of killed invocations removed
+}
+
+// openSession makes sure the output directory takes files, takes the machine-wide lock,
+// removes what killed invocations left, makes the scratch directory, provisions the suite
+// (in A/B mode baseSuite, the base revision's, beside it) and calls use; all of it ends
+// when use returns.
+func openSession(ctx context.Context, opt Options, out *Outcome, baseSuite *config.Suite, use func(*session) error) error {
 	if err := writable(opt.OutDir); err != nil {
-		return nil, nil, err
+		return err
 	}
-	if only == nil {
-		if err := removeOutputs(opt.OutDir); err != nil {
-			return nil, nil, err
-		}
+	if err := removeOutputs(opt.OutDir); err != nil {
+		return err
 	}
 	if err := bench.Preflight(opt.Suite); err != nil {
-		return nil, nil, err
+		return err
 	}
 	held, err := lock.Acquire(ctx, cmp.Or(opt.LockPath, lock.DefaultPath), opt.lockTimeout(), opt.Waiting)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer held.Release()
 	stale, err := cleanLeftovers(ctx, opt.Suite.Dir) // under the lock: nobody else is between creating and using one
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	dir, err := scratch.New("", opt.Keep)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if opt.Keep {
 		out.ScratchDir = dir
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	selected := only
-	if selected == nil {
-		selected = opt.Scenarios
-	}
 	bo := bench.Options{
-		Suite: opt.Suite, Runs: runs, OutDir: opt.OutDir, ScratchDir: dir, Env: opt.Env,
-		Seed: opt.Seed + uint64(firstRun), Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress,
-		Only: selected, FirstRun: firstRun, Base: baseSuite, Shard: opt.Shard,
+		Suite: opt.Suite, OutDir: opt.OutDir, ScratchDir: dir, Env: opt.Env, Only: opt.Scenarios, Shard: opt.Shard,
+		Runner: opt.Runner, Tool: opt.Tool, Progress: opt.Progress, Base: baseSuite,
 	}
-	if baseSuite != nil {
-		base, head, err = bench.MeasureAB(ctx, bo)
-	} else {
-		head, err = bench.Measure(ctx, bo)
-	}
-	head.Warnings = append(head.Warnings, stale...)
-	if only == nil {
-		if werr := out.save(opt.OutDir, base, head); werr != nil {
-			return nil, nil, errors.Join(err, werr)
-		}
+	return bench.Open(ctx, bo, func(b *bench.Session) error {
+		return use(&session{opt: opt, out: out, bench: b, stale: stale})
+	})
+}
+
+// first measures the first stage and writes its results into the output directory. It
+// returns nil results only when they could not be written.
+func (s *session) first(ctx context.Context) (base, head *result.Result, err error) {
+	base, head, err = s.measure(ctx, bench.Batch{Runs: s.opt.runs(), Seed: s.opt.Seed + 1, FirstRun: 1})
+	head.Warnings = append(head.Warnings, s.stale...)
+	if werr := s.out.save(s.opt.OutDir, base, head); werr != nil {
+		return nil, nil, errors.Join(err, werr)
 	}
 	return base, head, err
+}
+
+// confirm measures runs more runs of the scenarios only, numbered from first: the
+// confirmation stage, on the same setup as the first.
+func (s *session) confirm(ctx context.Context, only []string, first, runs int) (base, head *result.Result, err error) {
+	return s.measure(ctx, bench.Batch{Runs: runs, Seed: s.opt.Seed + uint64(first), FirstRun: first, Only: only, Confirming: true})
+}
+
+// measure runs a batch: the head's result, and in A/B mode the base revision's.
+func (s *session) measure(ctx context.Context, b bench.Batch) (base, head *result.Result, err error) {
+	results, err := s.bench.Measure(ctx, b)
+	if len(results) == 2 {
+		return results[0], results[1], err
+	}
+	return nil, results[0], err
 }
 
 // save records the invocation's results and writes their files: the head's result, and

@@ -102,7 +102,8 @@ func TestJudgeWhenConfirmationCannotRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			extend := func(ctx context.Context, only []string, first, runs int) error { return tt.err }
 			opt.OutDir = t.TempDir()
-			out, err := finishJudging(context.Background(), opt, &Outcome{Result: in.Head}, in, nil, extend)
+			out := &Outcome{Result: in.Head}
+			err := finishJudging(context.Background(), opt, out, in, nil, extend)
 			v := out.Verdict
 			if !errors.Is(err, tt.err) {
 				t.Errorf("error %v, want %v", err, tt.err)

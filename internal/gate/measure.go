@@ -8,6 +8,9 @@ import "context"
 // Run.
 func Measure(ctx context.Context, opt Options) (*Outcome, error) {
 	out := &Outcome{}
-	_, _, err := measure(ctx, opt, out, nil, nil, 1, opt.runs())
+	err := openSession(ctx, opt, out, nil, func(s *session) error {
+		_, _, err := s.first(ctx)
+		return err
+	})
 	return out, err
 }
