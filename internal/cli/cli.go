@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/stackgate/stackgate/internal/bench"
@@ -58,12 +59,15 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer stop()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	err := dispatchSafely(ctx, e, args)
+	stop() // from here the cause is settled: the code and the message agree
 	code := exitCode(ctx, err)
 	var intr interrupted
 	switch {
-	case err == nil || errors.Is(err, flag.ErrHelp):
 	case errors.As(context.Cause(ctx), &intr):
+		// Also when the work finished meanwhile: the exit code says interrupted, so does
+		// the message.
 		fmt.Fprintf(stderr, "stackgate: %v: stopped everything it had started\n", intr)
+	case err == nil || errors.Is(err, flag.ErrHelp):
 	default:
 		fmt.Fprintf(stderr, "stackgate: %v\n", err)
 	}
@@ -190,10 +194,13 @@ func withSignals(parent context.Context, stderr io.Writer) (context.Context, fun
 			}
 		}
 	}()
+	var once sync.Once
 	return ctx, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel(nil)
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel(nil)
+		})
 	}
 }
 
