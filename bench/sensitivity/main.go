@@ -40,6 +40,7 @@ type config struct {
 	out      string
 	seed     uint64
 	keep     bool
+	confirm  bool // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
 }
 
 func main() {
@@ -105,6 +106,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
+	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	stackconfig "github.com/stackgate/stackgate/internal/config"
 )
 
 // makeRepository writes the stack into a new git repository at dir: one commit per cost,
@@ -26,6 +29,11 @@ func makeRepository(ctx context.Context, c config, dir string) (string, error) {
 	}
 	if err != nil {
 		return "", err
+	}
+	if !c.confirm {
+		if err := appendFixedRuns(filepath.Join(dir, "stackgate.toml"), c.runs); err != nil {
+			return "", err
+		}
 	}
 	git := func(args ...string) error {
 		return command(ctx, dir, []string{"GIT_AUTHOR_NAME=sensitivity", "GIT_AUTHOR_EMAIL=s@localhost",
@@ -203,6 +211,20 @@ func keepScenario(suite, name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("the suite has no scenario %q", name)
+}
+
+// appendFixedRuns sets gate.max_runs to the runs, which leaves no room for a
+// confirmation stage (runs 0: the default gate.runs).
+func appendFixedRuns(suite string, runs int) error {
+	if runs == 0 {
+		runs = stackconfig.DefaultRuns
+	}
+	f, err := os.OpenFile(suite, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "\n[gate]\nruns = %d\nmax_runs = %d\n", runs, runs)
+	return errors.Join(err, f.Close())
 }
 
 func copyFile(src, dst string) error {

@@ -92,6 +92,11 @@ type finding struct {
 	equal     bool    // every sample of both sides has the same value
 	pImproved float64 // one-sided p for "head is better" (1 unless the change is an improvement)
 	tooFew    string  // why no difference can ever be significant ("" when one can)
+	// pairs are log(head/base) of the runs measured side by side in A/B mode (the same run
+	// number: one after the other, ABBA), nil in other modes; paired says the test is
+	// made on them.
+	pairs  []float64
+	paired bool
 }
 
 func (c *comparison) run() *Verdict {

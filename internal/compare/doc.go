@@ -16,6 +16,13 @@
 // (benchmath.AssumeNothing). Its change is relative to the baseline's median, or a
 // difference for metrics with an absolute tolerance (error rate, in points). Its p-value is
 // the one-sided Mann–Whitney U test for "head is worse" in the metric's bad direction.
+// In A/B mode the head's and the base's runs of the same number were measured one right
+// after the other (ABBA), so each head run is judged against its own base run: the change
+// is the median pair's ratio and p comes from Wilcoxon's signed-rank test on the pairs' log
+// ratios. The machine's drift between blocks — on a shared VM larger than the change to be
+// seen — then cancels. The paired test is chosen from the design alone: when n pairs can
+// reach the family's smallest threshold α/m (its smallest p is 2^-n); otherwise the
+// unpaired test decides. Error rates stay judged on their pooled counts.
 // Holm's step-down controls the family-wise false-alarm rate α over the gated metrics of
 // the whole invocation: sorted by p, the i-th (from 0) is significant when p ≤ α/(m−i) and
 // every smaller one was. Then, with w the change in the bad direction in the tolerance's

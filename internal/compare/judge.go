@@ -14,17 +14,21 @@ import (
 func (c *comparison) judge() {
 	var family []*finding
 	for _, f := range c.findings {
-		if f.tested {
-			f.test()
-			if f.mv.Gated {
-				family = append(family, f)
-			}
+		if f.tested && f.mv.Gated {
+			family = append(family, f)
 		}
 	}
 	m := len(family)
 	c.v.Gated = m
+	smallest := c.stage.Alpha / float64(max(m, 1))
+	for _, f := range c.findings {
+		if f.tested {
+			f.paired = f.canPair(smallest)
+			f.test()
+		}
+	}
 	if m > 0 {
-		c.checkRuns(family, c.stage.Alpha/float64(m))
+		c.checkRuns(family, smallest)
 	}
 	c.thresholds(family)
 	for _, f := range c.findings {
@@ -49,11 +53,50 @@ func (f *finding) test() {
 		}
 		return
 	}
+	if f.paired {
+		f.testPairs()
+		return
+	}
 	f.mv.P, _ = uTest(f.head, f.base, f.worseHypothesis())
 	if f.mv.Better != BetterInfo && worseBy(f.mv) < 0 {
 		f.pImproved, _ = uTest(f.head, f.base, f.betterHypothesis())
 		f.mv.PImproved = f.pImproved
 	}
+}
+
+// canPair decides, from the design alone (never from the outcome), whether the finding is
+// tested on its pairs: in A/B mode, a metric of relative change whose pairs are enough for
+// the exact signed-rank test to reach smallest, the family's smallest threshold (its
+// smallest one-sided p is 2^-n). Pairs cancel the machine's drift between the ABBA blocks
+// of an invocation, which on a shared machine is larger than the change to be seen; with
+// too few pairs the unpaired test, whose floor is far lower, is the one that can decide.
+func (f *finding) canPair(smallest float64) bool {
+	return len(f.pairs) > 0 && !f.mv.Absolute && f.mv.Pooled == nil &&
+		math.Exp2(-float64(len(f.pairs))) <= smallest
+}
+
+// testPairs tests the pairs' log ratios with Wilcoxon's signed-rank test, and estimates
+// the change as the median pair's ratio, in which the drift cancels too.
+func (f *finding) testPairs() {
+	f.mv.Pairs = len(f.pairs)
+	f.mv.Change = math.Exp(median(f.pairs)) - 1
+	if f.mv.Better == BetterInfo {
+		f.mv.P = math.Min(1, 2*math.Min(signedRankGreater(f.pairs), SignedRankP(f.pairs, BetterHigher)))
+		return
+	}
+	f.mv.P = SignedRankP(f.pairs, f.mv.Better)
+	if worseBy(f.mv) < 0 {
+		f.pImproved = SignedRankP(f.pairs, opposite(f.mv.Better))
+		f.mv.PImproved = f.pImproved
+	}
+}
+
+// opposite is the other good direction: the test for "head is better".
+func opposite(better string) string {
+	if better == BetterHigher {
+		return BetterLower
+	}
+	return BetterHigher
 }
 
 // worseHypothesis is the alternative "head is worse" of the metric's direction (info

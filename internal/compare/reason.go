@@ -11,13 +11,13 @@ import (
 
 // explain is a metric's reason: its change and, in brackets, the evidence.
 func explain(mv *MetricVerdict, detail string) string {
-	return fmt.Sprintf("%s %s (%s%s)", mv.Metric, changeText(mv), absoluteDetail(mv), detail)
+	return fmt.Sprintf("%s %s (%s%s)", mv.Metric, changeText(mv), sampleDetail(mv), detail)
 }
 
 // notSignificant explains a change beyond a tolerance that the data cannot confirm.
 func notSignificant(mv *MetricVerdict, which string, tolerance float64) string {
 	return fmt.Sprintf("%s %s beyond the %s tolerance %s but not significant (%sp=%s, needed ≤ %s)",
-		mv.Metric, changeText(mv), which, tolText(mv, tolerance), absoluteDetail(mv), formatP(mv.P), formatP(mv.Threshold))
+		mv.Metric, changeText(mv), which, tolText(mv, tolerance), sampleDetail(mv), formatP(mv.P), formatP(mv.Threshold))
 }
 
 // changeText is the change of the median: "+18.2 %", "−3.1 %", "+0.52 points" (of a
@@ -35,10 +35,13 @@ func changeText(mv *MetricVerdict) string {
 	return signed(mv.Change*100, 1) + " %"
 }
 
-// absoluteDetail shows both medians of a metric with an absolute tolerance, whose change
-// alone hides where it started ("0.00 % → 0.52 %, ").
-func absoluteDetail(mv *MetricVerdict) string {
+// sampleDetail says what a change was measured on where its value alone does not: both
+// medians of a metric with an absolute tolerance, whose change hides where it started
+// ("0.00 % → 0.52 %, "), or the number of run pairs of a paired one ("12 pairs, ").
+func sampleDetail(mv *MetricVerdict) string {
 	switch {
+	case mv.Pairs > 0:
+		return fmt.Sprintf("%d pairs, ", mv.Pairs)
 	case mv.Pooled != nil:
 		c := mv.Pooled
 		return fmt.Sprintf("%s %s → %s %s of all requests, %d of %d → %d of %d, ",

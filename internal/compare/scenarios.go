@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -98,6 +99,9 @@ func (c *comparison) addScenario(h, b *result.Scenario, blocked blocker) {
 			f.base = b.Samples(name)
 		}
 		f.mv = c.newMetricVerdict(name, f.head, f.base)
+		if c.in.Mode == ModeAB && b != nil {
+			f.pairs = logRatios(h, b, name)
+		}
 		if pooled := pooledCounts(name, h, b); pooled != nil {
 			f.mv.Pooled = pooled
 			f.mv.Change = rate(pooled.Head) - rate(pooled.Base)
@@ -168,4 +172,25 @@ func betterName(d metric.Direction) string {
 		return BetterLower
 	}
 	return BetterInfo
+}
+
+// logRatios are log(head/base) of metric name over the runs valid on both sides with the
+// same run number — measured one right after the other in A/B mode — and a positive value
+// on both (a ratio needs one).
+func logRatios(h, b *result.Scenario, name string) []float64 {
+	base := map[int]float64{}
+	for _, r := range b.Runs {
+		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
+			base[r.Run] = v
+		}
+	}
+	var out []float64
+	for _, r := range h.Runs {
+		v, ok := r.Metrics[name]
+		if bv, paired := base[r.Run]; ok && paired && len(r.Invalid) == 0 && v > 0 {
+			out = append(out, math.Log(v/bv))
+			delete(base, r.Run) // a run number pairs once
+		}
+	}
+	return out
 }

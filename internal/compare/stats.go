@@ -94,3 +94,15 @@ func runsNeeded(threshold float64) int {
 
 // maxRunsAdvised bounds runsNeeded for absurdly small thresholds.
 const maxRunsAdvised = 1000
+
+// median of a non-empty xs (the mean of the middle two for an even count); xs is not
+// modified.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -130,9 +130,13 @@ type MetricVerdict struct {
 	// them (the error rate): then Change is the pooled rates' difference and P comes from
 	// Fisher's exact test on the counts.
 	Pooled *Pooled `json:"pooled,omitempty"`
+	// Pairs is the number of run pairs (head and base measured one after the other, A/B
+	// mode) the metric was judged on; then Change is the median pair's ratio and P comes
+	// from Wilcoxon's signed-rank test on the pairs' log ratios.
+	Pairs int `json:"pairs,omitempty"`
 	// P is the one-sided Mann–Whitney U p-value for "head is worse" (Fisher's exact test
-	// for metrics judged on pooled counts); Threshold is what it
-	// had to be below after Holm's correction (0 for metrics that are not gated).
+	// for metrics judged on pooled counts, the signed-rank test for paired ones); Threshold
+	// is what it had to be below after Holm's correction (0 for metrics that are not gated).
 	P           float64 `json:"p"`
 	Threshold   float64 `json:"threshold,omitempty"`
 	Significant bool    `json:"significant"`
