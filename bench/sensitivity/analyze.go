@@ -145,6 +145,10 @@ func designs() []design {
 				d := inv.Pairs[metric.Throughput]
 				return compare.SignedRankP(d, compare.BetterHigher) <= level && -medianChange(d) > tol
 			}},
+			design{fmt.Sprintf("unpaired Mann-Whitney, cpu_per_req, warn %.1f %%", 100*tol), func(inv invocation) bool {
+				h, b := inv.Head[metric.CPUPerRequest], inv.Base[metric.CPUPerRequest]
+				return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterLower) <= level && relMedian(h, b) > tol
+			}},
 			design{fmt.Sprintf("paired signed-rank, cpu_per_req, warn %.1f %%", 100*tol), func(inv invocation) bool {
 				d := inv.Pairs[metric.CPUPerRequest]
 				return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > tol
@@ -204,6 +208,11 @@ func printTable(out io.Writer, c config, all []invocation) {
 	fmt.Fprintf(out, "%-58s", "spread of paired throughput changes (IQR)")
 	for _, cost := range costs {
 		fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.Throughput))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "%-58s", "spread of paired cpu_per_req changes (IQR)")
+	for _, cost := range costs {
+		fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.CPUPerRequest))
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "%-58s", "seconds per invocation (median; measuring)")

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,7 @@ type config struct {
 	seed     uint64
 	keep     bool
 	confirm  bool // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
+	analyze  string // a directory of earlier invocations (-out) to print the table of, measuring nothing
 }
 
 func main() {
@@ -54,6 +56,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	c, err := parseFlags(args)
 	if err != nil {
 		return err
+	}
+	if c.analyze != "" {
+		return analyzeOnly(out, c)
 	}
 	work, err := os.MkdirTemp("", "sensitivity-")
 	if err != nil {
@@ -106,6 +111,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
+	fs.StringVar(&c.analyze, "analyze", "", "print the table of the invocations recorded in `directory` (an earlier -out) and measure nothing")
 	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -126,6 +132,26 @@ func parseFlags(args []string) (config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// analyzeOnly prints the table of the invocations an earlier harness run recorded.
+func analyzeOnly(out io.Writer, c config) error {
+	data, err := os.ReadFile(filepath.Join(c.analyze, "invocations.jsonl"))
+	if err != nil {
+		return err
+	}
+	var all []invocation
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for dec.More() {
+		var inv invocation
+		if err := dec.Decode(&inv); err != nil {
+			return fmt.Errorf("%s: %w", c.analyze, err)
+		}
+		all = append(all, inv)
+	}
+	fmt.Fprintf(out, "%d invocations recorded in %s\n\n", len(all), c.analyze)
+	printTable(out, c, all)
+	return nil
 }
 
 // shuffled is every cost k times, in an order that does not let a drift of the machine

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/metric"
@@ -103,6 +104,62 @@ func TestAgainstBaseRevision(t *testing.T) {
 	inv := stackgate(t, nil, "run", "-config", filepath.Join(abRepo(t, ""), "stackgate.toml"), "-quick", "-against", "no-such-ref", "-out", t.TempDir())
 	if inv.code != 2 || !strings.Contains(inv.stderr, "fetch-depth: 0") {
 		t.Errorf("unknown revision: exit %d\n%s", inv.code, inv.stderr)
+	}
+}
+
+// A duet runs both revisions' stacks at the same time: every run of the head overlaps the
+// base's run of the same number, each stack on its own port and database; the database
+// server's CPU, which both share, is not attributed to either; the definition says
+// "duet", so such numbers are never compared with turns. A head 5 ms slower per request
+// on /json fails.
+func TestDuet(t *testing.T) {
+	needPostgres(t)
+	repo := abRepo(t, "REFSTACK_DELAY=5ms REFSTACK_KNOB_PATHS=/json")
+	out := filepath.Join(t.TempDir(), "out")
+	inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick",
+		"-against", "base", "-duet", "-shard", "1/2", "-out", out, "-runner", "e2e")
+	if inv.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", inv.code, inv.stdout, inv.stderr)
+	}
+	v := readVerdict(t, out)
+	if m := findMetric(v, "json", metric.Throughput); m == nil || m.Level != compare.Fail {
+		t.Errorf("json throughput: %+v", m)
+	}
+	head, err1 := result.Read(filepath.Join(out, result.FileName))
+	base, err2 := result.Read(filepath.Join(out, "stackgate-base-result.json"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if head.Definition["load.duet"] != "true" || base.DefinitionHash != head.DefinitionHash {
+		t.Errorf("definitions: head load.duet=%q, hashes %s / %s", head.Definition["load.duet"], head.DefinitionHash, base.DefinitionHash)
+	}
+	baseRuns := map[int]result.Run{}
+	for _, r := range base.Scenario("json").Runs {
+		baseRuns[r.Run] = r
+	}
+	for _, h := range head.Scenario("json").Runs {
+		b, ok := baseRuns[h.Run]
+		if !ok {
+			t.Fatalf("head run %d has no base run", h.Run)
+		}
+		if d := h.Started.Sub(b.Started).Abs(); d > 2*time.Second {
+			t.Errorf("run %d: the sides started %v apart, want together", h.Run, d)
+		}
+		if _, ok := h.Metrics[metric.DBCPUPerRequest]; ok {
+			t.Errorf("run %d: db_cpu_per_req recorded, but the database server serves both sides", h.Run)
+		}
+		if h.Metrics[metric.CPUPerRequest] <= 0 {
+			t.Errorf("run %d: no cpu_per_req of the head's own stack", h.Run)
+		}
+	}
+	if !v.Duet || !strings.Contains(inv.stdout, "A/B duet") {
+		t.Errorf("the verdict does not say the sides ran at the same time (duet %v):\n%s", v.Duet, inv.stdout)
+	}
+	if !strings.Contains(inv.stderr, "base json") {
+		t.Errorf("the progress does not show the base's runs:\n%s", inv.stderr)
+	}
+	if inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick", "-duet", "-out", t.TempDir()); inv.code != 2 || !strings.Contains(inv.stderr, "-against") {
+		t.Errorf("-duet without -against: exit %d\n%s", inv.code, inv.stderr)
 	}
 }
 

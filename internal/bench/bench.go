@@ -192,7 +192,10 @@ func finish(ctx context.Context, r *result.Result, err error) *result.Result {
 
 func newSide(opt Options, name string, suite *config.Suite, logs string) *side {
 	s := &side{name: name, suite: suite, logs: logs, workdir: filepath.Join(opt.ScratchDir, name),
-		template: opt.Suite.Database.Name + "_" + name}
+		template: opt.Suite.Database.Name + "_" + name, database: opt.Suite.Database.Name}
+	if opt.Suite.Duet && name == Base {
+		s.database += "_duet" // both stacks run at once: the base's gets a database of its own
+	}
 	s.vars = map[string]string{"workdir": s.workdir, "configdir": suite.Dir}
 	return s
 }
@@ -229,8 +232,11 @@ func (m *measurement) newResult(ctx context.Context, suite *config.Suite) *resul
 	return r
 }
 
+// emit reports e; the sides of a duet report from two goroutines, one event at a time.
 func (m *measurement) emit(e Event) {
 	if m.opt.Progress != nil {
+		m.emitting.Lock()
+		defer m.emitting.Unlock()
 		m.opt.Progress(e)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/pg"
@@ -18,23 +19,21 @@ import (
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
-// measurement is the state of one Measure call: the database, its monitor and the ports
-// are shared; each side (the head, and the base revision in A/B mode) has its own build,
-// dataset and result.
+// measurement is the state of one Measure call: the database server is shared; each side
+// (the head, and the base revision in A/B mode) has its own build, dataset and result —
+// and in a duet, where both sides run at once, its own addresses and database too.
 type measurement struct {
 	opt   Options
 	suite *config.Suite // the head's: scenarios, load and database settings
 	sides []*side       // in A/B mode the base first
 	logs  string        // OutDir/logs
 
-	db       *pg.Server
-	monitor  *pg.Monitor       // watches the stack's database during the phases
-	addrs    map[string]string // process name → its "ip:port" for the whole invocation
-	addrVars map[string]string // {addr:NAME}, {host:NAME} and {port:NAME}
-	binds    []stack.Bind      // what the stack's processes see instead of the machine's files ([hosts])
+	db    *pg.Server
+	binds []stack.Bind // what the stack's processes see instead of the machine's files ([hosts])
 
 	postgreSQL string // the server's major version, for the fingerprint
 	batch      Batch  // what Session.Measure is running
+	emitting   sync.Mutex
 }
 
 // side is one revision of the code being measured.
@@ -44,8 +43,12 @@ type side struct {
 	workdir  string        // {workdir}: its builds
 	logs     string        // its logs
 	template string        // the database template of its dataset
+	database string        // the database its stack uses, a fresh copy of template every run
 	vars     map[string]string
 	res      *result.Result
+
+	addrs   map[string]string // process name → its "ip:port" for the whole invocation
+	monitor *pg.Monitor       // watches its database during the phases
 }
 
 // provision builds every side, starts the database, loads each side's dataset, and runs
@@ -87,10 +90,12 @@ func (m *measurement) provision(ctx context.Context, body func() error) error {
 			return err
 		}
 	}
-	if m.monitor, err = m.db.Monitor(ctx, m.suite.Database.Name); err != nil {
-		return err
+	for _, s := range m.sides {
+		if s.monitor, err = m.monitor(ctx, s.database); err != nil {
+			return err
+		}
+		defer s.monitor.Close()
 	}
-	defer m.monitor.Close()
 	return body()
 }
 
@@ -186,15 +191,26 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 	}
 	m.postgreSQL = strconv.Itoa(bins.Version)
 	for _, s := range m.sides {
-		maps.Copy(s.vars, databaseVars(m.db, m.suite.Database.Name))
+		maps.Copy(s.vars, databaseVars(m.db, s.database))
 	}
 	return nil
+}
+
+// monitor watches database; sides that share one database share its monitor (closing it
+// twice is harmless).
+func (m *measurement) monitor(ctx context.Context, database string) (*pg.Monitor, error) {
+	for _, s := range m.sides {
+		if s.monitor != nil && s.database == database {
+			return s.monitor, nil
+		}
+	}
+	return m.db.Monitor(ctx, database)
 }
 
 // setupDatabase loads a side's schema and data once, into an empty database, and freezes
 // it as the template every run of that side starts from.
 func (m *measurement) setupDatabase(ctx context.Context, s *side) error {
-	name := m.suite.Database.Name
+	name := s.database
 	if err := m.db.ResetFrom(ctx, name, emptyTemplate); err != nil {
 		return fmt.Errorf("%screating an empty database: %w", s.label(), err)
 	}
@@ -235,46 +251,61 @@ func databaseVars(db *pg.Server, name string) map[string]string {
 // allocateAddrs gives every process its address for the whole invocation — its fixed
 // listen address, or a free loopback port — so that processes can refer to each other
 // ({addr:db-proxy}) and restarts keep their addresses. Setup steps see them too:
-// {addr:NAME}, {host:NAME}, {port:NAME}.
+// {addr:NAME}, {host:NAME}, {port:NAME}. Sides measured in turn share the addresses; in a
+// duet each side's stack has its own (fixed addresses are refused there).
 func (m *measurement) allocateAddrs() error {
-	m.addrs = map[string]string{}
-	m.addrVars = map[string]string{}
-	fixed := map[string]bool{}
+	var shared map[string]string
+	taken := map[string]bool{}
 	for _, p := range m.suite.Processes {
-		fixed[m.suite.ListenAddr(p)] = true
-	}
-	for _, p := range m.suite.Processes {
-		a := m.suite.ListenAddr(p)
-		if a == "" {
-			var err error
-			if a, err = freeAddr(fixed); err != nil {
-				return fmt.Errorf("finding a free port for %s: %w", p.Name, err)
-			}
-		}
-		m.addrs[p.Name] = a
-		host, port, _ := net.SplitHostPort(a)
-		m.addrVars["addr:"+p.Name] = a
-		m.addrVars["host:"+p.Name] = host
-		m.addrVars["port:"+p.Name] = port
+		taken[m.suite.ListenAddr(p)] = true
 	}
 	for _, s := range m.sides {
-		maps.Copy(s.vars, m.addrVars)
+		if shared == nil || m.suite.Duet {
+			var err error
+			if shared, err = m.newAddrs(taken); err != nil {
+				return err
+			}
+		}
+		s.addrs = shared
+		for name, a := range s.addrs {
+			host, port, _ := net.SplitHostPort(a)
+			s.vars["addr:"+name], s.vars["host:"+name], s.vars["port:"+name] = a, host, port
+		}
 	}
 	return nil
 }
 
-// freeAddr is a free loopback address that is not one of the suite's fixed addresses.
-func freeAddr(fixed map[string]bool) (string, error) {
+// newAddrs is an address for every process: its fixed one, or a free loopback port that
+// is not taken (by a fixed address, or by the other side of a duet); it adds the ports it
+// gives to taken.
+func (m *measurement) newAddrs(taken map[string]bool) (map[string]string, error) {
+	addrs := map[string]string{}
+	for _, p := range m.suite.Processes {
+		a := m.suite.ListenAddr(p)
+		if a == "" {
+			var err error
+			if a, err = freeAddr(taken); err != nil {
+				return nil, fmt.Errorf("finding a free port for %s: %w", p.Name, err)
+			}
+			taken[a] = true
+		}
+		addrs[p.Name] = a
+	}
+	return addrs, nil
+}
+
+// freeAddr is a free loopback address that is not one of the taken ones.
+func freeAddr(taken map[string]bool) (string, error) {
 	for range 10 {
 		port, err := stack.FreeLoopbackPort()
 		if err != nil {
 			return "", err
 		}
-		if a := net.JoinHostPort(loopback, strconv.Itoa(port)); !fixed[a] {
+		if a := net.JoinHostPort(loopback, strconv.Itoa(port)); !taken[a] {
 			return a, nil
 		}
 	}
-	return "", errors.New("the kernel kept offering ports of the suite's fixed addresses")
+	return "", errors.New("the kernel kept offering ports that are taken (fixed addresses, or the other side's)")
 }
 
 // checkFixedAddrs checks that no other program listens on a process's fixed address.
@@ -308,8 +339,8 @@ func (m *measurement) writeHosts() error {
 // process's address included) and its own {addr}, {host} and {port}.
 func (m *measurement) processVars(s *side, name string) map[string]string {
 	v := maps.Clone(s.vars)
-	v["addr"] = m.addrs[name]
-	v["host"], v["port"], _ = net.SplitHostPort(m.addrs[name])
+	v["addr"] = s.addrs[name]
+	v["host"], v["port"], _ = net.SplitHostPort(s.addrs[name])
 	return v
 }
 

@@ -41,14 +41,14 @@ path = "/"
 	if err := m.allocateAddrs(); err != nil {
 		t.Fatal(err)
 	}
-	if got := m.addrs["pool"]; got != "127.0.0.2:5432" {
+	if got := s.addrs["pool"]; got != "127.0.0.2:5432" {
 		t.Errorf("pool's address %q, want its fixed one", got)
 	}
-	host, port, err := net.SplitHostPort(m.addrs["app"])
+	host, port, err := net.SplitHostPort(s.addrs["app"])
 	if err != nil || host != "127.0.0.1" || port == "5432" {
-		t.Errorf("app's address %q, want a free loopback port", m.addrs["app"])
+		t.Errorf("app's address %q, want a free loopback port", s.addrs["app"])
 	}
-	for k, want := range map[string]string{"addr:pool": "127.0.0.2:5432", "host:pool": "127.0.0.2", "port:pool": "5432", "addr:app": m.addrs["app"]} {
+	for k, want := range map[string]string{"addr:pool": "127.0.0.2:5432", "host:pool": "127.0.0.2", "port:pool": "5432", "addr:app": s.addrs["app"]} {
 		if s.vars[k] != want {
 			t.Errorf("{%s} = %q, want %q", k, s.vars[k], want)
 		}
@@ -56,6 +56,66 @@ path = "/"
 	own := m.processVars(s, "pool")
 	if own["addr"] != "127.0.0.2:5432" || own["host"] != "127.0.0.2" || own["port"] != "5432" {
 		t.Errorf("pool's own {addr} {host} {port}: %q %q %q", own["addr"], own["host"], own["port"])
+	}
+}
+
+// Sides measured in turn share their addresses; in a duet, where both stacks run at once,
+// each side gets its own, and the base's stack its own database.
+func TestDuetSidesHaveTheirOwnAddressesAndDatabase(t *testing.T) {
+	suite, err := config.Parse("stackgate.toml", []byte(`suite = "duet"
+
+[[process]]
+name = "pool"
+run = ["pool", "{addr}"]
+
+[[process]]
+name = "app"
+run = ["app", "{addr}", "{addr:pool}"]
+
+[load]
+target = "app"
+rate = 10
+
+[[scenario]]
+name = "x"
+path = "/"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, duet := range []bool{false, true} {
+		suite.Duet = duet
+		opt := Options{Suite: suite, Base: suite}
+		base, head := newSide(opt, Base, suite, t.TempDir()), newSide(opt, Head, suite, t.TempDir())
+		m := &measurement{suite: suite, sides: []*side{base, head}}
+		if err := m.allocateAddrs(); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, s := range m.sides {
+			for _, name := range []string{"pool", "app"} {
+				seen[s.addrs[name]] = true
+			}
+			if s.vars["addr:pool"] != s.addrs["pool"] {
+				t.Errorf("duet %v, %s: {addr:pool} = %q, its pool is at %q", duet, s.name, s.vars["addr:pool"], s.addrs["pool"])
+			}
+		}
+		if want := map[bool]int{false: 2, true: 4}[duet]; len(seen) != want {
+			t.Errorf("duet %v: %d distinct addresses %v, want %d", duet, len(seen), seen, want)
+		}
+		sameDB := base.database == head.database
+		if sameDB == duet {
+			t.Errorf("duet %v: databases %q and %q", duet, base.database, head.database)
+		}
+	}
+	fixed := *suite
+	fixed.Processes = slices.Clone(suite.Processes)
+	fixed.Processes[0].Listen = "127.0.0.1:6432"
+	if err := fixed.CheckDuet(); err == nil {
+		t.Error("a process on a fixed address can run in a duet: two stacks would share it")
+	}
+	if err := suite.CheckDuet(); err != nil {
+		t.Errorf("a suite on {addr} only cannot duet: %v", err)
 	}
 }
 

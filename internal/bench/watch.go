@@ -68,11 +68,14 @@ func (w *watch) read(ctx context.Context) (reading, error) {
 	if err != nil {
 		return r, err
 	}
-	db, err := procfs.Default.Tree(w.dbPID)
-	if err != nil {
-		return r, err
+	r.stackCPU = stack.CPU
+	if w.dbPID > 0 { // 0: the database's CPU is not measured (a duet shares it)
+		db, err := procfs.Default.Tree(w.dbPID)
+		if err != nil {
+			return r, err
+		}
+		r.dbCPU = db.CPU
 	}
-	r.stackCPU, r.dbCPU = stack.CPU, db.CPU
 	st, err := w.monitor.Statements(ctx)
 	switch {
 	case err == nil:

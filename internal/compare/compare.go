@@ -118,6 +118,7 @@ func (c *comparison) header() *Verdict {
 	if c.in.Head != nil {
 		v.Suite = c.in.Head.Suite
 		v.Head = side(c.in.Head)
+		v.Duet = v.Mode == ModeAB && c.in.Head.Definition["load.duet"] == "true"
 	}
 	if c.in.Base != nil {
 		b := side(c.in.Base)

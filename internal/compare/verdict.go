@@ -57,7 +57,10 @@ type Verdict struct {
 	Suite  string `json:"suite"`
 	// Mode says what head was compared with: "baseline" (a stored baseline), "ab" (the
 	// base revision measured in the same invocation), or "none" (nothing to compare with).
-	Mode   string `json:"mode"`
+	Mode string `json:"mode"`
+	// Duet says that in A/B mode both revisions' stacks ran at the same time, run by run
+	// (run -duet), rather than in turns.
+	Duet   bool   `json:"duet,omitempty"`
 	Level  Level  `json:"level"`
 	Reason string `json:"reason"` // one line a person understands
 

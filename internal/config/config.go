@@ -15,6 +15,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"time"
 )
@@ -44,6 +45,10 @@ type Suite struct {
 	Dir  string `toml:"-"`
 	// Profile is "full", or "quick" once WithQuick has been applied.
 	Profile string `toml:"-"`
+	// Duet, set by `run -against REV -duet`, runs both revisions' stacks at the same time
+	// (see CheckDuet). It is part of the definition: numbers measured beside another stack
+	// are comparable only with numbers measured so.
+	Duet bool `toml:"-"`
 
 	// name and lines say where each key is written, for CheckMachine's messages.
 	name  string
@@ -228,3 +233,15 @@ const (
 	ProfileFull  = "full"
 	ProfileQuick = "quick"
 )
+
+// CheckDuet says why the suite's two revisions cannot run at the same time (nil when they
+// can): each stack needs addresses and a database of its own, so no process may listen on
+// a fixed address.
+func (s *Suite) CheckDuet() error {
+	for _, p := range s.Processes {
+		if a := s.ListenAddr(p); a != "" {
+			return fmt.Errorf("process %s listens on the fixed address %s, which two stacks cannot share: -duet needs every process on {addr}", p.Name, a)
+		}
+	}
+	return nil
+}

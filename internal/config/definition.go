@@ -46,6 +46,9 @@ func (s *Suite) Definition() Definition {
 	d.put("load.timeout", s.Load.Timeout.String())
 	d.put("load.warmup", s.Load.Warmup.String())
 	d.put("load.duration", s.Load.Duration.String())
+	if s.Duet {
+		d.put("load.duet", true)
+	}
 	for _, sc := range s.Scenarios {
 		d.scenario(s, sc)
 	}

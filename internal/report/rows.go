@@ -386,12 +386,14 @@ func sideRuns(v *compare.Verdict, head bool) string {
 
 func describeMode(v *compare.Verdict) string {
 	var what string
-	switch v.Mode {
-	case compare.ModeBaseline:
+	switch {
+	case v.Mode == compare.ModeBaseline:
 		what = "with the stored baseline"
-	case compare.ModeAB:
+	case v.Mode == compare.ModeAB && v.Duet:
+		what = "A/B duet: both revisions' stacks run at the same time, run by run"
+	case v.Mode == compare.ModeAB:
 		what = "A/B: both revisions measured in this invocation, runs interleaved"
-	case compare.ModeNone:
+	case v.Mode == compare.ModeNone:
 		return "nothing: there is no baseline yet"
 	default:
 		what = "mode " + v.Mode
