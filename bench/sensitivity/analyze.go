@@ -21,6 +21,7 @@ import (
 type invocation struct {
 	N       int     `json:"n"`
 	Cost    int     `json:"cost_us"`
+	Design  string  `json:"design,omitempty"` // "turns" (ABBA; also when empty) or "duet"
 	Dir     string  `json:"dir"`
 	Exit    int     `json:"exit"`
 	Seconds float64 `json:"seconds"`
@@ -101,11 +102,19 @@ func logRatios(h, b *result.Scenario, name string) []float64 {
 
 func (inv invocation) line() string {
 	if inv.Err != "" {
-		return fmt.Sprintf("cost %3d µs: exit %d, %s", inv.Cost, inv.Exit, inv.Err)
+		return fmt.Sprintf("%-5s cost %3d µs: exit %d, %s", inv.design(), inv.Cost, inv.Exit, inv.Err)
 	}
-	return fmt.Sprintf("cost %3d µs: %-12s throughput %+6.1f %% (p=%.2g), paired median %+6.1f %%, cpu/req paired %+6.1f %%, %d runs, %.0f s",
-		inv.Cost, inv.Level, 100*inv.Change, inv.P, 100*medianChange(inv.Pairs[metric.Throughput]),
+	return fmt.Sprintf("%-5s cost %3d µs: %-12s throughput %+6.1f %% (p=%.2g), paired median %+6.1f %%, cpu/req paired %+6.1f %%, %d runs, %.0f s",
+		inv.design(), inv.Cost, inv.Level, 100*inv.Change, inv.P, 100*medianChange(inv.Pairs[metric.Throughput]),
 		100*medianChange(inv.Pairs[metric.CPUPerRequest]), inv.Runs, inv.Seconds)
+}
+
+// design is how the invocation measured: "turns" or "duet".
+func (inv invocation) design() string {
+	if inv.Design == "" {
+		return "turns"
+	}
+	return inv.Design
 }
 
 // medianChange is the relative change of the median log ratio.
@@ -162,9 +171,24 @@ func relMedian(h, b []float64) float64 {
 	return compare.Summarize(h).Median/compare.Summarize(b).Median - 1
 }
 
-// printTable prints, per design and cost, the share of invocations flagged, and per cost
-// the measured effect and time.
+// printTable prints a table per measuring design (turns, duet) of the invocations.
 func printTable(out io.Writer, c config, all []invocation) {
+	byDesign := map[string][]invocation{}
+	for _, inv := range all {
+		byDesign[inv.design()] = append(byDesign[inv.design()], inv)
+	}
+	for _, d := range []string{"turns", "duet"} {
+		if len(byDesign[d]) > 0 {
+			fmt.Fprintf(out, "== A/B measured in %s\n", d)
+			printDesignTable(out, c, byDesign[d])
+			fmt.Fprintln(out)
+		}
+	}
+}
+
+// printDesignTable prints, per way of judging and cost, the share of invocations flagged,
+// and per cost the measured effect and time.
+func printDesignTable(out io.Writer, c config, all []invocation) {
 	byCost := map[int][]invocation{}
 	for _, inv := range all {
 		if inv.Err == "" {

@@ -6,7 +6,7 @@
 // per invocation. It also re-judges the same runs with alternative analyses (see
 // analyses), so one set of measurements compares the designs.
 //
-//	go run ./bench/sensitivity -stack refstack -costs 0,1,2,4 -k 5
+//	go run ./bench/sensitivity -stack refstack -costs 0,1,2,4 -k 5 -designs turns,duet
 //
 // The stacks: refstack (the reference stack's /db; the cost is REFSTACK_CPU_US, read from
 // a file of each revision's own tree, so A/B mode sees a code change) and flask (the Flask
@@ -41,8 +41,15 @@ type config struct {
 	out      string
 	seed     uint64
 	keep     bool
-	confirm  bool // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
-	analyze  string // a directory of earlier invocations (-out) to print the table of, measuring nothing
+	confirm  bool     // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
+	analyze  string   // a directory of earlier invocations (-out) to print the table of, measuring nothing
+	designs  []string // how A/B measures: "turns" (ABBA) and/or "duet" (-duet)
+}
+
+// trial is one planned invocation: a cost under a design.
+type trial struct {
+	cost   int
+	design string
 }
 
 func main() {
@@ -79,11 +86,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	plan := shuffled(c)
-	fmt.Fprintf(out, "stack %s, scenario %s, costs %v µs, %d invocations each (%d in all), in shuffled order; results in %s\n",
-		c.stack, c.scenario, c.costs, c.k, len(plan), c.out)
+	fmt.Fprintf(out, "stack %s, scenario %s, costs %v µs, designs %v, %d invocations each (%d in all), in shuffled order; results in %s\n",
+		c.stack, c.scenario, c.costs, c.designs, c.k, len(plan), c.out)
 	var all []invocation
-	for i, cost := range plan {
-		inv, err := invoke(ctx, c, bin, repo, cost, i+1)
+	for i, t := range plan {
+		inv, err := invoke(ctx, c, bin, repo, t, i+1)
 		if err != nil {
 			return err
 		}
@@ -100,7 +107,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 func parseFlags(args []string) (config, error) {
 	var c config
-	var costs, extra string
+	var costs, extra, designs string
 	fs := flag.NewFlagSet("sensitivity", flag.ContinueOnError)
 	fs.StringVar(&c.stack, "stack", "refstack", "the stack: refstack or flask")
 	fs.StringVar(&c.scenario, "scenario", "db", "the scenario measured")
@@ -111,6 +118,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
+	fs.StringVar(&designs, "designs", "turns", "how A/B mode measures, comma-separated: turns (ABBA) and/or duet (run -duet); several are interleaved in one shuffled plan")
 	fs.StringVar(&c.analyze, "analyze", "", "print the table of the invocations recorded in `directory` (an earlier -out) and measure nothing")
 	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
 	if err := fs.Parse(args); err != nil {
@@ -122,6 +130,12 @@ func parseFlags(args []string) (config, error) {
 			return c, fmt.Errorf("-costs %q: want µs as whole numbers ≥ 0", costs)
 		}
 		c.costs = append(c.costs, n)
+	}
+	for _, d := range strings.Split(designs, ",") {
+		if d = strings.TrimSpace(d); d != "turns" && d != "duet" {
+			return c, fmt.Errorf("-designs %q: turns and/or duet", designs)
+		}
+		c.designs = append(c.designs, strings.TrimSpace(d))
 	}
 	if c.stack != "refstack" && c.stack != "flask" {
 		return c, fmt.Errorf("-stack %q: refstack or flask", c.stack)
@@ -154,22 +168,27 @@ func analyzeOnly(out io.Writer, c config) error {
 	return nil
 }
 
-// shuffled is every cost k times, in an order that does not let a drift of the machine
-// line up with one cost.
-func shuffled(c config) []int {
-	var plan []int
+// shuffled is every cost under every design k times, in an order that does not let a
+// drift of the machine line up with one cost or design.
+func shuffled(c config) []trial {
+	var plan []trial
 	for range c.k {
-		plan = append(plan, c.costs...)
+		for _, d := range c.designs {
+			for _, cost := range c.costs {
+				plan = append(plan, trial{cost, d})
+			}
+		}
 	}
 	rng := rand.New(rand.NewPCG(c.seed, 1))
 	rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
 	return plan
 }
 
-// invoke checks out the revision with the given cost and runs stackgate against the base
-// revision (cost 0) in A/B mode.
-func invoke(ctx context.Context, c config, bin, repo string, cost, n int) (invocation, error) {
-	inv := invocation{N: n, Cost: cost, Dir: filepath.Join(c.out, fmt.Sprintf("inv-%03d-cost-%d", n, cost))}
+// invoke checks out the revision with the trial's cost and runs stackgate against the base
+// revision (cost 0) in A/B mode, measuring as the trial's design says.
+func invoke(ctx context.Context, c config, bin, repo string, t trial, n int) (invocation, error) {
+	cost := t.cost
+	inv := invocation{N: n, Cost: cost, Design: t.design, Dir: filepath.Join(c.out, fmt.Sprintf("inv-%03d-%s-cost-%d", n, t.design, cost))}
 	if err := command(ctx, repo, nil, "git", "checkout", "-q", revision(cost)); err != nil {
 		return inv, err
 	}
@@ -177,6 +196,9 @@ func invoke(ctx context.Context, c config, bin, repo string, cost, n int) (invoc
 		"-out", inv.Dir, "-runner", "sensitivity", "-lock-timeout", "2h"}
 	if c.runs > 0 {
 		args = append(args, "-runs", strconv.Itoa(c.runs))
+	}
+	if t.design == "duet" {
+		args = append(args, "-duet")
 	}
 	args = append(args, c.extra...)
 	start := time.Now()
