@@ -118,7 +118,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
-	fs.StringVar(&designs, "designs", "turns", "how A/B mode measures, comma-separated: turns (ABBA) and/or duet (run -duet); several are interleaved in one shuffled plan")
+	fs.StringVar(&designs, "designs", "turns", "how A/B mode measures, comma-separated: turns (ABBA, run -turns) and/or duet (the default); several are interleaved in one shuffled plan")
 	fs.StringVar(&c.analyze, "analyze", "", "print the table of the invocations recorded in `directory` (an earlier -out) and measure nothing")
 	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
 	if err := fs.Parse(args); err != nil {
@@ -197,8 +197,8 @@ func invoke(ctx context.Context, c config, bin, repo string, t trial, n int) (in
 	if c.runs > 0 {
 		args = append(args, "-runs", strconv.Itoa(c.runs))
 	}
-	if t.design == "duet" {
-		args = append(args, "-duet")
+	if t.design == "turns" {
+		args = append(args, "-turns")
 	}
 	args = append(args, c.extra...)
 	start := time.Now()

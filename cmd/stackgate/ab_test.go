@@ -57,8 +57,8 @@ func abRepo(t *testing.T, headKnobs string) string {
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"` }
 
-// A/B mode: the base revision is built from a work tree and measured beside the head in one
-// invocation; the head is judged against it. An unchanged head passes; a head 5 ms slower
+// A/B mode taking turns (-turns): the base revision is built from a work tree and measured
+// beside the head in one invocation, in alternating order; the head is judged against it. An unchanged head passes; a head 5 ms slower
 // per request on /json fails on json's throughput. The work tree is gone afterwards. Only
 // the json scenario is measured (-shard 1/2), which halves the time.
 func TestAgainstBaseRevision(t *testing.T) {
@@ -75,12 +75,12 @@ func TestAgainstBaseRevision(t *testing.T) {
 			repo := abRepo(t, c.knobs)
 			out := filepath.Join(t.TempDir(), "out")
 			inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick",
-				"-against", "base", "-shard", "1/2", "-out", out, "-runner", "e2e")
+				"-against", "base", "-turns", "-shard", "1/2", "-out", out, "-runner", "e2e")
 			if inv.code != c.code {
 				t.Fatalf("exit %d, want %d\n%s\n%s", inv.code, c.code, inv.stdout, inv.stderr)
 			}
 			v := readVerdict(t, out)
-			if v.Mode != compare.ModeAB || v.Baseline == nil || v.Baseline.Revision == v.Head.Revision && c.knobs != "" {
+			if v.Mode != compare.ModeAB || v.Duet || v.Baseline == nil || v.Baseline.Revision == v.Head.Revision && c.knobs != "" {
 				t.Errorf("verdict mode %s, sides %+v / %+v", v.Mode, v.Baseline, v.Head)
 			}
 			base, err := result.Read(filepath.Join(out, "stackgate-base-result.json"))
@@ -107,7 +107,7 @@ func TestAgainstBaseRevision(t *testing.T) {
 	}
 }
 
-// A duet runs both revisions' stacks at the same time: every run of the head overlaps the
+// A/B mode runs a duet by default: both revisions' stacks at the same time: every run of the head overlaps the
 // base's run of the same number, each stack on its own port and database; the database
 // server's CPU, which both share, is not attributed to either; the definition says
 // "duet", so such numbers are never compared with turns. A head 5 ms slower per request
@@ -117,7 +117,7 @@ func TestDuet(t *testing.T) {
 	repo := abRepo(t, "REFSTACK_DELAY=5ms REFSTACK_KNOB_PATHS=/json")
 	out := filepath.Join(t.TempDir(), "out")
 	inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick",
-		"-against", "base", "-duet", "-shard", "1/2", "-out", out, "-runner", "e2e")
+		"-against", "base", "-shard", "1/2", "-out", out, "-runner", "e2e")
 	if inv.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s\n%s", inv.code, inv.stdout, inv.stderr)
 	}
@@ -158,8 +158,8 @@ func TestDuet(t *testing.T) {
 	if !strings.Contains(inv.stderr, "base json") {
 		t.Errorf("the progress does not show the base's runs:\n%s", inv.stderr)
 	}
-	if inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick", "-duet", "-out", t.TempDir()); inv.code != 2 || !strings.Contains(inv.stderr, "-against") {
-		t.Errorf("-duet without -against: exit %d\n%s", inv.code, inv.stderr)
+	if inv := stackgate(t, nil, "run", "-config", filepath.Join(repo, "stackgate.toml"), "-quick", "-turns", "-out", t.TempDir()); inv.code != 2 || !strings.Contains(inv.stderr, "-against") {
+		t.Errorf("-turns without -against: exit %d\n%s", inv.code, inv.stderr)
 	}
 }
 

@@ -87,7 +87,7 @@ func (m *measurement) runDuet(ctx context.Context, i int, sc config.Scenario, n,
 	meet := newBarrier(len(m.sides))
 	errs := make([]error, len(m.sides))
 	var wg sync.WaitGroup
-	for k, s := range m.sides {
+	for k, s := range turnOrder(m.sides, n) { // who starts first alternates, as in turns
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

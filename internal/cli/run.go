@@ -78,12 +78,12 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 	j.register(fs)
 	against := fs.String("against", "", "measure git `revision` (e.g. origin/main) beside the work tree in the same invocation and judge against it (A/B mode) instead of the stored baseline")
 	shard := fs.String("shard", "", "measure only shard `i/n` of the scenarios (every n-th in suite order, from the i-th): one job of a matrix; see stackgate merge")
-	duet := fs.Bool("duet", false, "with -against: run both revisions' stacks at the same time, phase by phase, so the machine's interference weighs on both alike (half the time of taking turns)")
+	turns := fs.Bool("turns", false, "with -against: the revisions take turns (ABBA) instead of running their stacks at the same time (a duet, the default where the suite allows it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *duet && *against == "" {
-		return usageErrorf("-duet runs the base revision beside the head: give it with -against REV")
+	if *turns && *against == "" {
+		return usageErrorf("-turns says how the base revision is measured beside the head: give it with -against REV")
 	}
 	failOn, err := parseFailOn(j.failOn)
 	if err != nil {
@@ -97,13 +97,7 @@ func runCommand(ctx context.Context, e *env, args []string) error {
 		return usageErrorf("-shard: %v", err)
 	}
 	opt.AllowDefinitionChange, opt.AllowOtherMachine = j.allowDefinition, j.allowMachine
-	opt.Against = *against
-	if *duet {
-		if err := opt.Suite.CheckDuet(); err != nil {
-			return &badInputError{err: fmt.Errorf("-duet: %s: %w", opt.Suite.File, err)}
-		}
-		opt.Suite.Duet = true
-	}
+	opt.Against, opt.Turns = *against, *turns
 	progress := newProgress(e.stderr)
 	progress.ab = opt.Against != ""
 	progress.verbose = f.verbose

@@ -250,6 +250,23 @@ func TestQuickProfileHasItsOwnHash(t *testing.T) {
 	}
 }
 
+// A duet's numbers (two stacks sharing the machine) are comparable only with a duet's:
+// the definition says so, and names it.
+func TestDuetHasItsOwnHash(t *testing.T) {
+	s := mustParse(t, minimal)
+	d := *s
+	d.Duet = true
+	if d.Definition().Hash() == s.Definition().Hash() {
+		t.Fatal("a duet and turns share a definition hash")
+	}
+	if got := d.Definition()["load.duet"]; got != "true" {
+		t.Errorf("load.duet = %q, want true", got)
+	}
+	if _, ok := s.Definition()["load.duet"]; ok {
+		t.Error("a suite measured in turns names load.duet: every stored baseline would change its hash")
+	}
+}
+
 func TestForScenarioIgnoresOtherScenarios(t *testing.T) {
 	a := mustParse(t, minimal).Definition()
 	b := mustParse(t, minimal+"\n[[scenario]]\nname = \"new\"\npath = \"/new\"\n").Definition()

@@ -14,8 +14,9 @@ import (
 // runAB measures the base revision opt.Against beside the head in one invocation — built
 // from a temporary git work tree, both under the head's suite definition (one definition,
 // two revisions of the code) — and judges the head against it with the same rules as
-// against a stored baseline. Measuring both on the same machine in alternating order
-// removes the drift between days that a stored baseline carries: the most sensitive mode.
+// against a stored baseline. Measuring both on the same machine — at the same time (a
+// duet), or taking turns — removes the drift between days that a stored baseline
+// carries: the most sensitive mode.
 // The work tree is removed whatever happens, interrupts included.
 func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 	out = &Outcome{}
@@ -29,7 +30,10 @@ func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 		return out, err
 	}
 	defer func() { err = errors.Join(err, removeWorktree(wt)) }()
-	baseSuite := *opt.Suite
+	headSuite := *opt.Suite
+	headSuite.Duet = !opt.Turns && headSuite.CheckDuet() == nil
+	opt.Suite = &headSuite
+	baseSuite := headSuite
 	if baseSuite.Dir, err = wt.Within(opt.Suite.Dir); err != nil {
 		return out, err
 	}

@@ -49,8 +49,11 @@ type Options struct {
 	Scenarios []string
 	Shard     string
 	// Against is a git revision to measure beside the head in the same invocation (A/B
-	// mode) instead of comparing with the stored baseline.
+	// mode) instead of comparing with the stored baseline. Both revisions' stacks then run
+	// at the same time, run by run (a duet, config.Suite.Duet), unless Turns is set or the
+	// suite cannot (config.Suite.CheckDuet): then they take turns (ABBA).
 	Against string
+	Turns   bool
 	// Measurements take turns on a machine (see package lock): LockPath ("" =
 	// lock.DefaultPath) is waited for up to LockTimeout (0 = DefaultLockTimeout, negative =
 	// do not wait), and Waiting is told when the wait begins.
