@@ -77,27 +77,8 @@ func (inv *invocation) analyze(scenario string) {
 	}
 	for _, name := range pairedMetrics {
 		inv.Head[name], inv.Base[name] = h.Samples(name), b.Samples(name)
-		inv.Pairs[name] = logRatios(h, b, name)
+		inv.Pairs[name] = compare.LogRatios(h, b, name)
 	}
-}
-
-// logRatios pairs the valid runs of h and b with the same run number.
-func logRatios(h, b *result.Scenario, name string) []float64 {
-	base := map[int]float64{}
-	for _, r := range b.Runs {
-		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
-			base[r.Run] = v
-		}
-	}
-	var out []float64
-	for _, r := range h.Runs {
-		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
-			if bv, ok := base[r.Run]; ok {
-				out = append(out, math.Log(v/bv))
-			}
-		}
-	}
-	return out
 }
 
 func (inv invocation) line() string {

@@ -100,7 +100,7 @@ func (c *comparison) addScenario(h, b *result.Scenario, blocked blocker) {
 		}
 		f.mv = c.newMetricVerdict(name, f.head, f.base)
 		if c.in.Mode == ModeAB && b != nil {
-			f.pairs = logRatios(h, b, name)
+			f.pairs = LogRatios(h, b, name)
 		}
 		if pooled := pooledCounts(name, h, b); pooled != nil {
 			f.mv.Pooled = pooled
@@ -174,10 +174,10 @@ func betterName(d metric.Direction) string {
 	return BetterInfo
 }
 
-// logRatios are log(head/base) of metric name over the runs valid on both sides with the
-// same run number — measured one right after the other in A/B mode — and a positive value
-// on both (a ratio needs one).
-func logRatios(h, b *result.Scenario, name string) []float64 {
+// LogRatios are log(head/base) of metric name over the runs valid on both sides with the
+// same run number — measured side by side in A/B mode — and a positive value on both (a
+// ratio needs one): the pairs the A/B comparison judges.
+func LogRatios(h, b *result.Scenario, name string) []float64 {
 	base := map[int]float64{}
 	for _, r := range b.Runs {
 		if v, ok := r.Metrics[name]; ok && len(r.Invalid) == 0 && v > 0 {
