@@ -21,7 +21,7 @@ import (
 type invocation struct {
 	N       int     `json:"n"`
 	Cost    int     `json:"cost_us"`
-	Design  string  `json:"design,omitempty"` // "turns" (ABBA; also when empty) or "duet"
+	Design  string  `json:"design,omitempty"` // "turns" (ABBA; also when empty), "duet" or "stored"
 	Dir     string  `json:"dir"`
 	Exit    int     `json:"exit"`
 	Seconds float64 `json:"seconds"`
@@ -44,8 +44,9 @@ type invocation struct {
 // pairedMetrics are the metrics whose pairs are kept.
 var pairedMetrics = []string{metric.Throughput, metric.CPUPerRequest, metric.P99}
 
-// analyze reads what the invocation wrote: the verdict, and both sides' results.
-func (inv *invocation) analyze(scenario string) {
+// analyze reads what the invocation wrote: the verdict, and both sides' results (the
+// base's from the stored baseline's raw results in the stored design).
+func (inv *invocation) analyze(scenario, baselines string) {
 	var v compare.Verdict
 	if err := readJSON(filepath.Join(inv.Dir, compare.VerdictFile), &v); err != nil {
 		inv.Err = err.Error()
@@ -62,8 +63,17 @@ func (inv *invocation) analyze(scenario string) {
 			}
 		}
 	}
+	basePath := filepath.Join(inv.Dir, gate.BaseResultFile)
+	if inv.design() == "stored" {
+		raws, _ := filepath.Glob(filepath.Join(baselines, "*", "*.raw.json"))
+		if len(raws) != 1 {
+			inv.Err = fmt.Sprintf("want one raw baseline in %s, found %d", baselines, len(raws))
+			return
+		}
+		basePath = raws[0]
+	}
 	head, err1 := result.Read(filepath.Join(inv.Dir, result.FileName))
-	base, err2 := result.Read(filepath.Join(inv.Dir, gate.BaseResultFile))
+	base, err2 := result.Read(basePath)
 	if err1 != nil || err2 != nil {
 		inv.Err = fmt.Sprint(err1, err2)
 		return
@@ -77,7 +87,9 @@ func (inv *invocation) analyze(scenario string) {
 	}
 	for _, name := range pairedMetrics {
 		inv.Head[name], inv.Base[name] = h.Samples(name), b.Samples(name)
-		inv.Pairs[name] = compare.LogRatios(h, b, name)
+		if inv.design() != "stored" { // runs of a stored baseline have no partners
+			inv.Pairs[name] = compare.LogRatios(h, b, name)
+		}
 	}
 }
 
@@ -158,9 +170,9 @@ func printTable(out io.Writer, c config, all []invocation) {
 	for _, inv := range all {
 		byDesign[inv.design()] = append(byDesign[inv.design()], inv)
 	}
-	for _, d := range []string{"turns", "duet"} {
+	for _, d := range []string{"turns", "duet", "stored"} {
 		if len(byDesign[d]) > 0 {
-			fmt.Fprintf(out, "== A/B measured in %s\n", d)
+			fmt.Fprintf(out, "== measured in %s\n", d)
 			printDesignTable(out, c, byDesign[d])
 			fmt.Fprintln(out)
 		}
@@ -188,6 +200,9 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 	}
 	fmt.Fprintln(out)
 	for _, d := range designs() {
+		if strings.HasPrefix(d.name, "paired") && all[0].design() == "stored" {
+			continue // a stored baseline's runs have no partners
+		}
 		fmt.Fprintf(out, "%-58s", d.name)
 		for _, cost := range costs {
 			n := 0
@@ -200,12 +215,16 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 		}
 		fmt.Fprintln(out)
 	}
-	fmt.Fprintf(out, "%-58s", "effect: median of paired throughput changes")
+	kind := "paired "
+	if all[0].design() == "stored" {
+		kind = ""
+	}
+	fmt.Fprintf(out, "%-58s", "effect: median of "+kind+"throughput changes")
 	for _, cost := range costs {
 		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.Throughput))
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-58s", "effect: median of paired cpu_per_req changes")
+	fmt.Fprintf(out, "%-58s", "effect: median of "+kind+"cpu_per_req changes")
 	for _, cost := range costs {
 		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.CPUPerRequest))
 	}
@@ -232,10 +251,18 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 	fmt.Fprintf(out, "\n(designs after the first re-judge the same runs; level %.4f = α 0.01 over 3 gated metrics; %s)\n", 0.01/3, strings.Join(c.extra, " "))
 }
 
+// pooledMedian is the median of the invocations' pairs' changes, or without pairs (a
+// stored baseline) the median of their changes of the median.
 func pooledMedian(invs []invocation, name string) float64 {
-	var all []float64
+	var all, unpaired []float64
 	for _, inv := range invs {
 		all = append(all, inv.Pairs[name]...)
+		if h, b := inv.Head[name], inv.Base[name]; len(h) > 0 && len(b) > 0 {
+			unpaired = append(unpaired, math.Log1p(relMedian(h, b)))
+		}
+	}
+	if len(all) == 0 {
+		return medianChange(unpaired)
 	}
 	return medianChange(all)
 }

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,8 @@ type config struct {
 	keep     bool
 	confirm  bool     // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
 	analyze  string   // a directory of earlier invocations (-out) to print the table of, measuring nothing
-	designs  []string // how A/B measures: "turns" (ABBA) and/or "duet" (-duet)
+	designs  []string // "turns" (A/B, ABBA), "duet" (A/B, the default) and/or "stored" (against a baseline recorded first)
+	records  int      // with "stored": how many times the baseline is recorded, in a row, before the trials
 }
 
 // trial is one planned invocation: a cost under a design.
@@ -85,6 +87,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
 	}
+	if slices.Contains(c.designs, "stored") {
+		if err := recordBaseline(ctx, c, bin, repo, out); err != nil {
+			return err
+		}
+	}
 	plan := shuffled(c)
 	fmt.Fprintf(out, "stack %s, scenario %s, costs %v µs, designs %v, %d invocations each (%d in all), in shuffled order; results in %s\n",
 		c.stack, c.scenario, c.costs, c.designs, c.k, len(plan), c.out)
@@ -118,7 +125,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
-	fs.StringVar(&designs, "designs", "turns", "how A/B mode measures, comma-separated: turns (ABBA, run -turns) and/or duet (the default); several are interleaved in one shuffled plan")
+	fs.StringVar(&designs, "designs", "turns", "how the gate measures, comma-separated: turns (A/B, ABBA, run -turns), duet (A/B, the default) and/or stored (against a baseline of cost 0 recorded before the trials); several are interleaved in one shuffled plan")
+	fs.IntVar(&c.records, "records", 3, "with -designs stored: how many times the baseline is recorded in a row before the trials (its history estimates drift)")
 	fs.StringVar(&c.analyze, "analyze", "", "print the table of the invocations recorded in `directory` (an earlier -out) and measure nothing")
 	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
 	if err := fs.Parse(args); err != nil {
@@ -132,8 +140,8 @@ func parseFlags(args []string) (config, error) {
 		c.costs = append(c.costs, n)
 	}
 	for _, d := range strings.Split(designs, ",") {
-		if d = strings.TrimSpace(d); d != "turns" && d != "duet" {
-			return c, fmt.Errorf("-designs %q: turns and/or duet", designs)
+		if d = strings.TrimSpace(d); d != "turns" && d != "duet" && d != "stored" {
+			return c, fmt.Errorf("-designs %q: turns, duet and/or stored", designs)
 		}
 		c.designs = append(c.designs, strings.TrimSpace(d))
 	}
@@ -184,43 +192,80 @@ func shuffled(c config) []trial {
 	return plan
 }
 
-// invoke checks out the revision with the trial's cost and runs stackgate against the base
-// revision (cost 0) in A/B mode, measuring as the trial's design says.
+// invoke checks out the revision with the trial's cost and runs stackgate: against the base
+// revision (cost 0) in A/B mode, measuring as the trial's design says, or against the
+// stored baseline.
 func invoke(ctx context.Context, c config, bin, repo string, t trial, n int) (invocation, error) {
 	cost := t.cost
 	inv := invocation{N: n, Cost: cost, Design: t.design, Dir: filepath.Join(c.out, fmt.Sprintf("inv-%03d-%s-cost-%d", n, t.design, cost))}
 	if err := command(ctx, repo, nil, "git", "checkout", "-q", revision(cost)); err != nil {
 		return inv, err
 	}
-	args := []string{"run", "-config", filepath.Join(repo, "stackgate.toml"), "-against", revision(0),
-		"-out", inv.Dir, "-runner", "sensitivity", "-lock-timeout", "2h"}
+	args := []string{"run", "-out", inv.Dir}
+	switch t.design {
+	case "stored":
+		args = append(args, "-baselines", baselineDir(c))
+	case "turns":
+		args = append(args, "-against", revision(0), "-turns")
+	default:
+		args = append(args, "-against", revision(0))
+	}
+	start := time.Now()
+	exit, err := stackgate(ctx, c, bin, repo, inv.Dir+".log", args)
+	if err != nil {
+		return inv, err
+	}
+	inv.Seconds, inv.Exit = time.Since(start).Seconds(), exit
+	inv.analyze(c.scenario, baselineDir(c))
+	return inv, nil
+}
+
+// recordBaseline records the stored design's baseline from the revision of cost 0,
+// c.records times in a row, so that its history holds as many recordings of that code.
+func recordBaseline(ctx context.Context, c config, bin, repo string, out io.Writer) error {
+	if err := command(ctx, repo, nil, "git", "checkout", "-q", revision(0)); err != nil {
+		return err
+	}
+	for i := range c.records {
+		dir := filepath.Join(c.out, fmt.Sprintf("record-%d", i+1))
+		start := time.Now()
+		exit, err := stackgate(ctx, c, bin, repo, dir+".log", []string{"baseline", "update", "-out", dir, "-baselines", baselineDir(c)})
+		if err == nil && exit != 0 {
+			err = fmt.Errorf("exit %d (see %s.log)", exit, dir)
+		}
+		if err != nil {
+			return fmt.Errorf("recording the baseline: %w", err)
+		}
+		fmt.Fprintf(out, "  baseline recorded (%d/%d), %.0f s\n", i+1, c.records, time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// baselineDir holds the stored design's baseline.
+func baselineDir(c config) string { return filepath.Join(c.out, "baselines") }
+
+// stackgate runs the stackgate binary in repo with the harness's common flags, its output
+// to logPath, and returns its exit code.
+func stackgate(ctx context.Context, c config, bin, repo, logPath string, args []string) (int, error) {
+	args = append(args, "-config", filepath.Join(repo, "stackgate.toml"), "-runner", "sensitivity", "-lock-timeout", "2h")
 	if c.runs > 0 {
 		args = append(args, "-runs", strconv.Itoa(c.runs))
 	}
-	if t.design == "turns" {
-		args = append(args, "-turns")
-	}
 	args = append(args, c.extra...)
-	start := time.Now()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = repo
-	log, err := os.Create(inv.Dir + ".log")
+	log, err := os.Create(logPath)
 	if err != nil {
-		return inv, err
+		return 0, err
 	}
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
 	err = cmd.Run()
-	inv.Seconds = time.Since(start).Seconds()
 	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		inv.Exit = exit.ExitCode()
-	case err != nil:
-		return inv, err
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), nil
 	}
-	inv.analyze(c.scenario)
-	return inv, nil
+	return 0, err
 }
 
 // revision names the commit of a cost.
