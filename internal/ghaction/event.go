@@ -111,6 +111,7 @@ type plan struct {
 // their base commit and never recorded; a push to the default branch may record; tag pushes
 // and branch deletions do nothing; schedule and workflow_dispatch take any mode.
 func decide(ev *event, in Inputs, runnerEnv string) (plan, error) {
+	in.Mode = eventMode(in.Mode, ev.name)
 	p, err := decideEvent(ev, in, runnerEnv)
 	if err != nil || in.Mode != ModeAB || p.skip != "" {
 		return p, err
@@ -120,6 +121,19 @@ func decide(ev *event, in Inputs, runnerEnv string) (plan, error) {
 	}
 	p.ab = true
 	return p, nil
+}
+
+// eventMode resolves mode auto for the event: ab where there is a base commit to measure
+// beside the head (pull requests, merge groups), gate elsewhere.
+func eventMode(mode, event string) string {
+	if mode != ModeAuto {
+		return mode
+	}
+	switch event {
+	case EventPullRequest, EventPullRequestTarget, EventMergeGroup:
+		return ModeAB
+	}
+	return ModeGate
 }
 
 func decideEvent(ev *event, in Inputs, runnerEnv string) (plan, error) {

@@ -24,7 +24,7 @@ func FuzzEvent(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, mode := range []string{ModeGate, ModeRecord, ModeAB} {
+		for _, mode := range []string{ModeGate, ModeRecord, ModeAB, ModeAuto} {
 			decide(ev, Inputs{Mode: mode}, "self-hosted")
 		}
 	})

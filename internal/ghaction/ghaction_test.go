@@ -87,6 +87,15 @@ func TestDecide(t *testing.T) {
 		{EventWorkflowDispatch, "", ModeRecord, "", nil, "record"},
 		{EventMergeGroup, "merge_group", ModeGate, "", nil, "gate base=f95f852bd8fc check=0123456789ab"},
 		{EventMergeGroup, "merge_group", ModeRecord, "", nil, "refused: mode record on a merge_group event"},
+		// auto, the default: A/B where there is a base commit, the stored baseline elsewhere.
+		{EventPullRequest, "pull_request.synchronize.json", ModeAuto, "self-hosted", nil, "ab pr base=f95f852bd8fc check=ec26c3e57ca3"},
+		{EventPullRequestTarget, "pull_request.opened.json", ModeAuto, "", nil, "ab pr base=f95f852bd8fc check=ec26c3e57ca3"},
+		{EventPullRequest, "pull_request.synchronize.json", ModeAuto, "self-hosted", fork, "refused: refusing to benchmark pull request #2"},
+		{EventMergeGroup, "merge_group", ModeAuto, "", nil, "ab base=f95f852bd8fc check=0123456789ab"},
+		{EventPush, "push.branch-with-commit.json", ModeAuto, "", nil, "gate"},
+		{EventPush, "push.tag-deleted.json", ModeAuto, "", nil, "skip"},
+		{EventSchedule, "", ModeAuto, "", nil, "gate"},
+		{EventWorkflowDispatch, "", ModeAuto, "", nil, "gate"},
 	}
 	for _, c := range cases {
 		t.Run(c.event+" "+c.payload+" "+c.mode, func(t *testing.T) {

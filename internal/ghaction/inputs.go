@@ -15,12 +15,16 @@ const (
 	ModeGate   = "gate"   // judge the code against the baseline
 	ModeRecord = "record" // measure and write a new baseline into the workspace
 	ModeAB     = "ab"     // A/B: the base revision measured beside the head in one invocation
+	// ModeAuto is ab on pull requests and merge groups, gate on other events: a stored
+	// baseline recorded hours or days earlier carries the machine's drift since then,
+	// which a duet of both revisions cancels (README, "How the gate decides").
+	ModeAuto = "auto"
 )
 
 // Defaults of the inputs, for a runner (or a test) that does not set them; action.yml
 // declares the same values.
 const (
-	DefaultMode        = ModeGate
+	DefaultMode        = ModeAuto
 	DefaultFailOn      = "regression"
 	DefaultAcceptLabel = "stackgate: accept-regression"
 	DefaultOutDir      = "stackgate-out"
@@ -29,7 +33,7 @@ const (
 // Inputs are the Action's inputs, as action.yml passes them in INPUT_* variables.
 type Inputs struct {
 	Config      string // suite file
-	Mode        string // gate, record or ab
+	Mode        string // gate, record, ab or auto
 	BaselineDir string // "": baselines/ next to the config file
 	Token       string // never printed, never written anywhere
 	Comment     bool   // upsert the sticky pull-request comment
@@ -85,9 +89,9 @@ func ReadInputs(getenv func(string) string) (Inputs, error) {
 		}
 	}
 	switch in.Mode {
-	case ModeGate, ModeRecord, ModeAB:
+	case ModeGate, ModeRecord, ModeAB, ModeAuto:
 	default:
-		return in, refusef("input mode %q: use gate, record or ab", in.Mode)
+		return in, refusef("input mode %q: use auto, gate, record or ab", in.Mode)
 	}
 	if in.Shard != "" && in.Results != "" {
 		return in, refusef("inputs shard and results exclude each other: shard jobs measure, the final job merges their results")
