@@ -19,9 +19,11 @@ func NeedsConfirmation(v *Verdict) []string {
 }
 
 // unconfirmed is a tested gated metric (it has a threshold) that looks worse beyond its
-// warn tolerance without being significant.
+// warn tolerance without being significant — unless the spread between invocations alone
+// keeps it from significance: more runs of this invocation cannot shrink that.
 func unconfirmed(mv MetricVerdict) bool {
-	return mv.Gated && mv.Threshold > 0 && !mv.Significant && suspected(&mv, mv.Tolerance.Warn)
+	return mv.Gated && mv.Threshold > 0 && !mv.Significant && suspected(&mv, mv.Tolerance.Warn) &&
+		(mv.Spread == nil || mv.Spread.P <= mv.Threshold)
 }
 
 // Unconfirmed is the first stage's verdict when its confirmation runs could not be made:

@@ -144,4 +144,10 @@ func findScenario(v *Verdict, name string) *ScenarioVerdict {
 }
 
 // defaultRules are the rules of a suite that sets nothing in [gate].
-func defaultRules() Rules { return RulesFromConfig(config.Gate{Alpha: config.DefaultAlpha}) }
+// defaultRules are the default rules without a drift between invocations: the tests of the
+// runs' statistics compare samples as if measured in one sitting (spread_test.go tests the
+// drift).
+func defaultRules() Rules {
+	noDrift := 0.0
+	return RulesFromConfig(config.Gate{Alpha: config.DefaultAlpha, Drift: &noDrift})
+}

@@ -25,10 +25,14 @@ func (c *comparison) judge() {
 		if f.tested {
 			f.paired = f.canPair(smallest)
 			f.test()
+			if e, ok := c.spreadOf(f); ok {
+				f.testSpread(e, smallest)
+			}
 		}
 	}
 	if m > 0 {
 		c.checkRuns(family, smallest)
+		c.warnSpread(family)
 	}
 	c.thresholds(family)
 	for _, f := range c.findings {

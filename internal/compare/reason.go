@@ -42,6 +42,8 @@ func sampleDetail(mv *MetricVerdict) string {
 	switch {
 	case mv.Pairs > 0:
 		return fmt.Sprintf("%d pairs, ", mv.Pairs)
+	case mv.Spread != nil && mv.Spread.P >= mv.P:
+		return spreadDetail(mv.Spread)
 	case mv.Pooled != nil:
 		c := mv.Pooled
 		return fmt.Sprintf("%s %s → %s %s of all requests, %d of %d → %d of %d, ",
@@ -127,4 +129,13 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// spreadDetail names the spread between invocations that decided a stored-baseline
+// comparison's p-value.
+func spreadDetail(s *Spread) string {
+	if s.Recordings == 0 {
+		return fmt.Sprintf("drift ±%.1f %% between invocations assumed (gate.drift), ", s.SD)
+	}
+	return fmt.Sprintf("drift ±%.1f %% between %d recordings of the baseline, ", s.SD, s.Recordings)
 }

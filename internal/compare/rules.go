@@ -22,6 +22,10 @@ type Rules struct {
 	// Metrics holds a rule for every metric of metric.All; a metric without one is judged
 	// by the catalogue's defaults.
 	Metrics map[string]Rule
+	// Drift is the relative standard deviation, in percent, assumed between invocations of
+	// the same code when the baseline's history is too short to estimate it (see Spread);
+	// 0 trusts a stored baseline as if it had been measured alongside the head.
+	Drift float64
 	// AllowDefinitionChange compares scenarios whose definition differs (a warning instead).
 	AllowDefinitionChange bool
 	// AllowOtherMachine compares results of different machines (a warning instead).
@@ -48,9 +52,12 @@ func (r Removed) hint() string { return cmp.Or(r.Hint, DefaultRemovedHint) }
 // RulesFromConfig merges the catalogue's defaults with the suite's [gate] table: gate.alpha
 // and the gate/warn/fail overrides of gate.metric.<name>.
 func RulesFromConfig(g config.Gate) Rules {
-	r := Rules{Alpha: g.Alpha, Metrics: map[string]Rule{}}
+	r := Rules{Alpha: g.Alpha, Metrics: map[string]Rule{}, Drift: config.DefaultDrift}
 	if r.Alpha <= 0 {
 		r.Alpha = config.DefaultAlpha
+	}
+	if g.Drift != nil {
+		r.Drift = *g.Drift
 	}
 	for _, m := range metric.All {
 		rule := defaultRule(m)

@@ -149,6 +149,9 @@ type MetricVerdict struct {
 	Improved  bool    `json:"improved,omitempty"`
 
 	Tolerance Tolerance `json:"tolerance"`
+	// Spread is the metric's spread between invocations that a stored baseline's
+	// comparison accounted for (nil in A/B mode and for absolute metrics).
+	Spread *Spread `json:"spread,omitempty"`
 	// Drift is head's change against the oldest baseline kept in the baseline's history,
 	// so slow creep under tolerance is visible (nil when there is no history).
 	Drift *Drift `json:"drift,omitempty"`

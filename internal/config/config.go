@@ -152,9 +152,12 @@ type Expect struct {
 // Gate holds the rules for judging a result against a baseline. They are not part of the
 // definition: tolerances and run counts may change without invalidating baselines.
 type Gate struct {
-	Runs    int                   `toml:"runs"`
-	MaxRuns int                   `toml:"max_runs"`
-	Alpha   float64               `toml:"alpha"`
+	Runs    int     `toml:"runs"`
+	MaxRuns int     `toml:"max_runs"`
+	Alpha   float64 `toml:"alpha"`
+	// Drift is the spread between invocations, in percent, a stored baseline is assumed to
+	// have until its history can tell (compare.Rules.Drift); nil: DefaultDrift.
+	Drift   *float64              `toml:"drift"`
 	Metrics map[string]MetricRule `toml:"metric"`
 }
 

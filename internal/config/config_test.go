@@ -48,6 +48,7 @@ func TestParseFillsDefaults(t *testing.T) {
 		{"runs", s.Gate.Runs, DefaultRuns},
 		{"max runs", s.Gate.MaxRuns, DefaultRuns * DefaultMaxRunsMultiple},
 		{"alpha", s.Gate.Alpha, DefaultAlpha},
+		{"drift", *s.Gate.Drift, DefaultDrift},
 		{"quick runs", s.Quick.Runs, DefaultQuickRuns},
 		{"profile", s.Profile, ProfileFull},
 		{"scenario rate falls back to load.rate", s.ScenarioRate(s.Scenarios[0]), 100.0},
@@ -91,7 +92,7 @@ func TestErrors(t *testing.T) {
 		{"target", strings.Replace(minimal, "[load]", "[[process]]\nname = \"proxy\"\nrun = [\"nginx\"]\n\n[load]\ntarget = \"ap\"", 1)},
 		{"database", strings.Replace(minimal, "[load]",
 			"[database]\nname = \"template1\"\nsettings = { port = 5, work_mem = [1] }\n[[database.setup]]\nsql = \"a.sql\"\nrun = [\"x\"]\n[[database.setup]]\ndir = \"x\"\n\n[load]", 1)},
-		{"gate", minimal + "\n[gate]\nruns = 5\nmax_runs = 4\nalpha = 0.9\n[gate.metric.p99]\nwarn = 20.0\nfail = 10.0\n[gate.metric.p95]\nwarn = 1.0\n[gate.metric.db_sessions_peak]\ngate = true\n"},
+		{"gate", minimal + "\n[gate]\nruns = 5\nmax_runs = 4\nalpha = 0.9\ndrift = -1.0\n[gate.metric.p99]\nwarn = 20.0\nfail = 10.0\n[gate.metric.p95]\nwarn = 1.0\n[gate.metric.db_sessions_peak]\ngate = true\n"},
 		{"scenarios", strings.Replace(minimal, `name = "hello"`, "name = \"bad name\"", 1) +
 			"\n[[scenario]]\nname = \"twin\"\npath = \"/a\"\n[[scenario]]\nname = \"twin\"\npath = \"/b\"\nrate = 0.0\n"},
 		{"rate-missing", strings.Replace(minimal, "rate = 100", "connections = 4", 1)},

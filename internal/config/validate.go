@@ -266,6 +266,9 @@ func validateGate(ps *problems, g Gate) {
 	if !(g.Alpha > 0 && g.Alpha <= 0.5) {
 		ps.add("gate.alpha", "%g: the false-alarm rate must be more than 0 and at most 0.5 (e.g. 0.01)", g.Alpha)
 	}
+	if d := g.Drift; d != nil && !(*d >= 0 && *d < 100) {
+		ps.add("gate.drift", "%g: the spread between invocations is a percentage from 0 (none) up to 100 (e.g. 3)", *d)
+	}
 	for _, name := range sortedKeys(g.Metrics) {
 		r := g.Metrics[name]
 		at := "gate.metric." + name

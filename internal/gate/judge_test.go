@@ -84,7 +84,7 @@ func shifted(shift float64) *result.Result {
 // fail), not at the first stage's 0.005.
 func TestJudgeWhenConfirmationCannotRun(t *testing.T) {
 	in := compare.Input{Base: shifted(0), Head: shifted(60), Mode: compare.ModeBaseline}
-	opt := Options{Suite: &config.Suite{Suite: "shop", Profile: config.ProfileFull, Gate: config.DefaultGate()}}
+	opt := Options{Suite: &config.Suite{Suite: "shop", Profile: config.ProfileFull, Gate: gateWithoutDrift()}}
 	if v := compare.Compare(in, opt.rules()); v.Level != compare.Fail {
 		t.Fatalf("the data at the full α: %s %q, want fail (the trap this test guards)", v.Level, v.Reason)
 	}
@@ -117,4 +117,13 @@ func TestJudgeWhenConfirmationCannotRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gateWithoutDrift is the default [gate] trusting a stored baseline as if measured
+// alongside (gate.drift 0): these tests are about what the verdict says, not about drift.
+func gateWithoutDrift() config.Gate {
+	g := config.DefaultGate()
+	zero := 0.0
+	g.Drift = &zero
+	return g
 }

@@ -391,7 +391,7 @@ func judged(withBase bool, scale float64) *compare.Verdict {
 	if withBase {
 		in.Base = testResult("f95f852bd8fca8fcc58a9a2d6c842781e32a215e", 1)
 	}
-	return compare.Compare(in, compare.RulesFromConfig(config.DefaultGate()))
+	return compare.Compare(in, compare.RulesFromConfig(gateWithoutDrift()))
 }
 
 func testResult(revision string, scale float64) *result.Result {
@@ -411,4 +411,13 @@ func testResult(revision string, scale float64) *result.Result {
 		r.Scenarios = append(r.Scenarios, sc)
 	}
 	return r
+}
+
+// gateWithoutDrift is the default [gate] trusting a stored baseline as if measured
+// alongside (gate.drift 0): these tests are about what the verdict says, not about drift.
+func gateWithoutDrift() config.Gate {
+	g := config.DefaultGate()
+	zero := 0.0
+	g.Drift = &zero
+	return g
 }

@@ -36,7 +36,10 @@ type Metric struct {
 	// Signed metrics may be negative: a slope, or a difference of counters taken at the
 	// start and end of a phase. The others never are (file checks refuse such a value).
 	Signed bool
-	Doc    string
+	// Timed metrics are a time or a rate: they move with the machine's speed, which drifts
+	// between invocations on a shared machine; counts and memory do not.
+	Timed bool
+	Doc   string
 }
 
 // Names of the metrics, as they appear in result files and in `[gate.metric.<name>]`.
@@ -61,23 +64,23 @@ const (
 
 // All lists every metric in report order.
 var All = []Metric{
-	{Name: Throughput, Unit: "req/s", Better: HigherIsBetter, Gated: true, Tolerance: Tolerance{Warn: 2, Fail: 5},
+	{Name: Throughput, Timed: true, Unit: "req/s", Better: HigherIsBetter, Gated: true, Tolerance: Tolerance{Warn: 2, Fail: 5},
 		Doc: "requests per second of the closed-loop throughput phase"},
 	{Name: ErrorRate, Unit: "%", Better: LowerIsBetter, Gated: true, Absolute: true,
 		Doc: "failed requests (socket errors, timeouts, wrong status or body) in percent of all requests of both phases"},
-	{Name: P50, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
+	{Name: P50, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
 		Doc: "median latency at the fixed rate of the latency phase"},
-	{Name: P90, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
+	{Name: P90, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
 		Doc: "90th percentile latency at the fixed rate"},
-	{Name: P99, Unit: "ms", Better: LowerIsBetter, Gated: true, Tolerance: Tolerance{Warn: 5, Fail: 10},
+	{Name: P99, Timed: true, Unit: "ms", Better: LowerIsBetter, Gated: true, Tolerance: Tolerance{Warn: 5, Fail: 10},
 		Doc: "99th percentile latency at the fixed rate"},
-	{Name: P999, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+	{Name: P999, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
 		Doc: "99.9th percentile latency at the fixed rate"},
-	{Name: Max, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 20, Fail: 50},
+	{Name: Max, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 20, Fail: 50},
 		Doc: "largest latency at the fixed rate"},
-	{Name: CPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+	{Name: CPUPerRequest, Timed: true, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
 		Signed: true, Doc: "CPU time of the stack's processes and their children per request, at the fixed rate"},
-	{Name: DBCPUPerRequest, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
+	{Name: DBCPUPerRequest, Timed: true, Unit: "µs", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
 		Signed: true, Doc: "CPU time of PostgreSQL (server and backends) per request, at the fixed rate"},
 	{Name: QueriesPerRequest, Unit: "queries", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 2, Fail: 5},
 		Signed: true, Doc: "statements the database ran per request (pg_stat_statements), at the fixed rate"},

@@ -51,7 +51,7 @@ func judged(t *testing.T, scenarios map[string]map[string][3]float64) *compare.V
 		return r
 	}
 	in := compare.Input{Base: side("base", false), Head: side("head", true)}
-	return compare.Compare(in, compare.RulesFromConfig(config.DefaultGate()))
+	return compare.Compare(in, compare.RulesFromConfig(gateWithoutDrift()))
 }
 
 // realVerdict fails on checkout's p99, warns on search's throughput, cannot confirm
@@ -243,4 +243,13 @@ func TestUnitsInReports(t *testing.T) {
 			t.Errorf("%s: rss_growth's change is not +600 B/req, or a count is not whole:\n%s", name, out)
 		}
 	}
+}
+
+// gateWithoutDrift is the default [gate] trusting a stored baseline as if measured
+// alongside (gate.drift 0): these tests are about what the verdict says, not about drift.
+func gateWithoutDrift() config.Gate {
+	g := config.DefaultGate()
+	zero := 0.0
+	g.Drift = &zero
+	return g
 }

@@ -1,0 +1,140 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/aclements/go-moremath/stats"
+
+	"github.com/stackgate/stackgate/internal/metric"
+)
+
+// MinSpreadRecordings is how many recordings of a baseline (the baseline and its history,
+// of the same suite definition) the spread between invocations is estimated from; with
+// fewer, the gate assumes Rules.Drift.
+const MinSpreadRecordings = 3
+
+// Spread is how far a metric's median moves between invocations of the same suite on this
+// runner: the machine's drift (neighbours coming and going, a host that changed), which a
+// stored baseline's own runs, all measured in one sitting, cannot show. In stored-baseline
+// mode a change is significant only if it is significant against the runs and against
+// this spread alone; A/B mode measures both revisions in one sitting and has none.
+type Spread struct {
+	// SD is the standard deviation of the metric's log median between invocations, in
+	// percent (≈ the relative standard deviation).
+	SD float64 `json:"sd"`
+	// Recordings is how many recordings of the baseline SD was estimated from (0: it is
+	// the configured gate.drift, the history being too short).
+	Recordings int `json:"recordings"`
+	// P is the one-sided p-value of the change against the spread alone; the metric's P
+	// is the larger of it and the runs' test.
+	P float64 `json:"p"`
+	// Detectable is the smallest change in the bad direction, in percent, that the spread
+	// lets be significant at the smallest threshold of the family.
+	Detectable float64 `json:"detectable"`
+}
+
+// spreadEstimate is the spread of one scenario's metric: sd of the log medians and the
+// degrees of freedom it rests on (+Inf for an assumed value).
+type spreadEstimate struct {
+	sd         float64
+	df         float64
+	recordings int
+}
+
+// spreadOf estimates the spread of a scenario's metric from the medians of the baseline's
+// recordings of the head's definition (the baseline itself is the newest history point),
+// or assumes the configured drift. The recordings may be of different revisions: what the
+// code changed between them counts as spread too, which can only make the gate more
+// careful, never raise a false alarm. ok is false when there is nothing to account for
+// (not stored-baseline mode, a metric the machine's speed does not move or with an
+// absolute tolerance, a drift of 0 and no history).
+func (c *comparison) spreadOf(f *finding) (spreadEstimate, bool) {
+	m, _ := metric.Lookup(f.mv.Metric)
+	if c.mode() != ModeBaseline || !m.Timed || f.mv.Absolute || f.mv.Pooled != nil || c.in.Head == nil {
+		return spreadEstimate{}, false
+	}
+	scenario, hash := c.v.Scenarios[f.sc].Name, c.in.Head.DefinitionHash
+	var logs []float64
+	for _, p := range c.in.History {
+		if m, ok := p.Medians[scenario][f.mv.Metric]; ok && p.DefinitionHash == hash && m > 0 {
+			logs = append(logs, math.Log(m))
+		}
+	}
+	if len(logs) >= MinSpreadRecordings {
+		return spreadEstimate{sd: sampleSD(logs), df: float64(len(logs) - 1), recordings: len(logs)}, true
+	}
+	if c.rules.Drift <= 0 {
+		return spreadEstimate{}, false
+	}
+	return spreadEstimate{sd: math.Log1p(c.rules.Drift / 100), df: math.Inf(1)}, true
+}
+
+// testSpread tests the finding's change against the spread alone and keeps the larger p:
+// both the runs and the invocations must show the change. smallest is the family's
+// smallest threshold, at which Detectable is computed.
+func (f *finding) testSpread(e spreadEstimate, smallest float64) {
+	if e.sd <= 0 || f.equal || f.mv.Better == BetterInfo || math.IsInf(f.mv.Change, 0) {
+		return
+	}
+	scale := math.Sqrt2 * e.sd // two invocations, each with its own drift
+	worse := math.Log1p(f.mv.Change)
+	if f.mv.Better == BetterHigher {
+		worse = -worse
+	}
+	dist := spreadDist(e.df)
+	s := &Spread{SD: 100 * e.sd, Recordings: e.recordings, P: 1 - dist.CDF(worse/scale)}
+	s.Detectable = 100 * math.Expm1(scale*stats.InvCDF(dist)(1-smallest))
+	if f.mv.Better == BetterHigher {
+		s.Detectable = 100 * -math.Expm1(-scale*stats.InvCDF(dist)(1-smallest))
+	}
+	f.mv.Spread = s
+	f.mv.P = math.Max(f.mv.P, s.P)
+	if f.pImproved < 1 {
+		f.pImproved = math.Max(f.pImproved, dist.CDF(worse/scale))
+		f.mv.PImproved = f.pImproved
+	}
+}
+
+// spreadDist is Student's t with df degrees of freedom, or the normal distribution for an
+// assumed spread.
+func spreadDist(df float64) stats.DistCommon {
+	if math.IsInf(df, 1) {
+		return stats.StdNormal
+	}
+	return stats.TDist{V: df}
+}
+
+// warnSpread says, once per verdict, which gated metrics the stored baseline cannot judge
+// because their spread between invocations hides even a change of their fail tolerance.
+func (c *comparison) warnSpread(family []*finding) {
+	var hidden []string
+	for _, f := range family {
+		if s := f.mv.Spread; s != nil && s.Detectable > f.mv.Tolerance.Fail {
+			from := fmt.Sprintf("%d recordings", s.Recordings)
+			if s.Recordings == 0 {
+				from = "gate.drift"
+			}
+			hidden = append(hidden, fmt.Sprintf("%s %s ±%.1f %% (%s): only changes beyond %.1f %% can be told from it, fail tolerance %.4g %%",
+				c.v.Scenarios[f.sc].Name, f.mv.Metric, s.SD, from, s.Detectable, f.mv.Tolerance.Fail))
+		}
+	}
+	if len(hidden) > 0 {
+		c.warn("the stored baseline drifts too much between invocations on this runner to gate %s; compare in A/B mode instead (run -against REV; the Action's default on pull requests), which measures both revisions side by side",
+			strings.Join(hidden, "; "))
+	}
+}
+
+func sampleSD(xs []float64) float64 {
+	mean := 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	ss := 0.0
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(ss / float64(len(xs)-1))
+}
