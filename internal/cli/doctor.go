@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/compare"
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/doctor"
@@ -42,6 +43,8 @@ type doctorFlags struct {
 	json    bool
 	noise   bool
 	target  string
+	against string // -noise: measure the A/A series in A/B mode beside this revision
+	turns   bool
 	visited map[string]bool
 }
 
@@ -58,15 +61,17 @@ func (f *doctorFlags) register(flags *flag.FlagSet) {
 	flags.StringVar(&f.suite.runner, "runner", "", "-noise: runner `name` (default: $STACKGATE_RUNNER, the config's runner, the host name)")
 	flags.Uint64Var(&f.suite.seed, "seed", 0, "-noise: seed of the shuffled scenario order (default: random)")
 	flags.DurationVar(&f.suite.lockWait, "lock-timeout", gate.DefaultLockTimeout, "-noise: how long to wait while another invocation measures on this machine (0: do not wait)")
+	flags.StringVar(&f.against, "against", "", "-noise: model A/B mode: measure git `revision` beside the work tree (HEAD of a clean work tree: the same code on both sides) and judge the pairs as run -against does")
+	flags.BoolVar(&f.turns, "turns", false, "-noise -against: the sides take turns instead of a duet, as run -against -turns")
 }
 
 // noiseOnly are the flags that only -noise uses.
-var noiseOnly = []string{"runs", "quick", "target", "out", "keep", "runner", "seed", "lock-timeout"}
+var noiseOnly = []string{"runs", "quick", "target", "out", "keep", "runner", "seed", "lock-timeout", "against", "turns"}
 
 // runDoctor checks the runner seen through view and, with -noise, measures its noise.
 func runDoctor(ctx context.Context, e *env, args []string, view machineView) error {
 	var f doctorFlags
-	flags := newFlags(e, "doctor", "[-strict] [-json] [-config file] [-noise [-runs N] [-quick] [-target 5%] [-out DIR]]")
+	flags := newFlags(e, "doctor", "[-strict] [-json] [-config file] [-noise [-runs N] [-quick] [-target 5%] [-out DIR] [-against REV [-turns]]]")
 	f.register(flags)
 	if err := parseFlags(flags, args); err != nil {
 		return err
@@ -89,7 +94,7 @@ func runDoctor(ctx context.Context, e *env, args []string, view machineView) err
 	}
 	var noise *doctor.NoiseReport
 	if f.noise {
-		if noise, err = measureNoise(ctx, e, &f.suite, target); err != nil {
+		if noise, err = measureNoise(ctx, e, &f, target); err != nil {
 			return err
 		}
 	}
@@ -107,6 +112,9 @@ func (f *doctorFlags) check() (float64, error) {
 				return 0, usageErrorf("-%s needs -noise", name)
 			}
 		}
+	}
+	if f.turns && f.against == "" {
+		return 0, usageErrorf("-turns needs -against: it says how A/B mode measures")
 	}
 	if f.target == "" {
 		return 0, nil
@@ -128,15 +136,22 @@ func (f *doctorFlags) readSuite() (*config.Suite, error) {
 	return config.Read(f.suite.config)
 }
 
-// measureNoise runs the suite's A/A series and says what the gate detects with its noise.
-func measureNoise(ctx context.Context, e *env, sf *suiteFlags, target float64) (*doctor.NoiseReport, error) {
-	opt, err := sf.options(e)
+// measureNoise runs the suite's A/A series — against a revision in A/B mode with -against —
+// and says what the gate detects with its noise: A/B mode's paired test, or the test
+// against a stored baseline with the spread between invocations the baseline accounts for.
+func measureNoise(ctx context.Context, e *env, f *doctorFlags, target float64) (*doctor.NoiseReport, error) {
+	opt, err := f.suite.options(e)
 	if err != nil {
 		return nil, err
 	}
+	opt.Against, opt.Turns = f.against, f.turns
 	progress := newProgress(e.stderr)
-	progress.attach(&opt, sf.lockWait)
-	out, err := gate.Measure(ctx, opt)
+	progress.attach(&opt, f.suite.lockWait)
+	measure := gate.Measure
+	if opt.Against != "" {
+		measure = gate.MeasureAB
+	}
+	out, err := measure(ctx, opt)
 	progress.finish()
 	if out.ScratchDir != "" {
 		fmt.Fprintf(e.stderr, "scratch directory (kept): %s\n", out.ScratchDir)
@@ -145,9 +160,20 @@ func measureNoise(ctx context.Context, e *env, sf *suiteFlags, target float64) (
 		return nil, err
 	}
 	fmt.Fprintf(e.stderr, "A/A series: %s\n", out.ResultPath)
-	return doctor.Noise(out.Result, doctor.NoiseOptions{
-		Rules: compare.RulesFromConfig(opt.Suite.Gate), Runs: opt.Suite.Gate.Runs, MaxRuns: opt.Suite.Gate.MaxRuns, Target: target,
-	}), nil
+	rules := compare.RulesFromConfig(opt.Suite.Gate)
+	no := doctor.NoiseOptions{
+		Rules: rules, Runs: opt.Suite.Gate.Runs, MaxRuns: opt.Suite.Gate.MaxRuns, Target: target, Base: out.BaseResult,
+	}
+	if opt.Against == "" {
+		no.Drift = rules.Drift
+		switch b, err := baseline.Read(opt.BaselinePath()); {
+		case err == nil:
+			no.History = b.CompareHistory()
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	return doctor.Noise(out.Result, no), nil
 }
 
 // doctorReport is doctor's JSON output.

@@ -100,3 +100,32 @@ func doubledRanks(xs []float64) []int {
 	}
 	return ranks
 }
+
+// SignedRankCritical is the smallest sum of positive ranks w of n non-zero differences
+// without ties whose one-sided p-value (signedRankGreater) is at most threshold, the
+// critical value of the gate's paired test; ok is false when even w = n(n+1)/2, every
+// difference positive, is not enough (2⁻ⁿ > threshold).
+func SignedRankCritical(n int, threshold float64) (w int, ok bool) {
+	if n <= 0 {
+		return 0, false
+	}
+	total := n * (n + 1) / 2
+	ways := make([]float64, total+1) // ways[s]: sign assignments whose positive ranks sum to s
+	ways[0] = 1
+	for r := 1; r <= n; r++ {
+		for s := total; s >= r; s-- {
+			ways[s] += ways[s-r]
+		}
+	}
+	tail, all := 0.0, math.Exp2(float64(n))
+	for w = total; w >= 0; w-- {
+		if (tail+ways[w])/all > threshold {
+			break
+		}
+		tail += ways[w]
+	}
+	if w == total {
+		return 0, false
+	}
+	return w + 1, true
+}

@@ -44,3 +44,39 @@ func TestSignedRankSymmetry(t *testing.T) {
 		t.Errorf("p(d) + p(-d) = %g", sum)
 	}
 }
+
+// The critical value agrees with the test itself: w positive ranks reach the threshold,
+// w − 1 do not.
+func TestSignedRankCritical(t *testing.T) {
+	// differences whose positive ranks sum to exactly w: ranks 1..n, signs chosen greedily
+	withSum := func(n, w int) []float64 {
+		d := make([]float64, n)
+		for r := n; r >= 1; r-- {
+			d[r-1] = -float64(r)
+			if w >= r {
+				d[r-1], w = float64(r), w-r
+			}
+		}
+		return d
+	}
+	for _, tt := range []struct {
+		n         int
+		threshold float64
+	}{{12, 0.05}, {12, 0.01 / 6}, {10, 0.001}, {20, 0.0005}, {6, 0.05}, {30, 1e-4}} {
+		w, ok := SignedRankCritical(tt.n, tt.threshold)
+		if !ok {
+			t.Errorf("n=%d threshold %g: no critical value", tt.n, tt.threshold)
+			continue
+		}
+		if p := signedRankGreater(withSum(tt.n, w)); p > tt.threshold {
+			t.Errorf("n=%d: W=%d gives p=%g > %g", tt.n, w, p, tt.threshold)
+		}
+		if p := signedRankGreater(withSum(tt.n, w-1)); p <= tt.threshold {
+			t.Errorf("n=%d: W=%d already gives p=%g ≤ %g", tt.n, w-1, p, tt.threshold)
+		}
+	}
+	// 2⁻⁹ > 0.001: nine pairs can never reach it.
+	if _, ok := SignedRankCritical(9, 0.001); ok {
+		t.Errorf("9 pairs reach 0.001")
+	}
+}

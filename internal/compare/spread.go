@@ -35,61 +35,69 @@ type Spread struct {
 	Detectable float64 `json:"detectable"`
 }
 
-// spreadEstimate is the spread of one scenario's metric: sd of the log medians and the
-// degrees of freedom it rests on (+Inf for an assumed value).
-type spreadEstimate struct {
-	sd         float64
-	df         float64
-	recordings int
-}
-
-// spreadOf estimates the spread of a scenario's metric from the medians of the baseline's
-// recordings of the head's definition (the baseline itself is the newest history point),
-// or assumes the configured drift. The recordings may be of different revisions: what the
-// code changed between them counts as spread too, which can only make the gate more
-// careful, never raise a false alarm. ok is false when there is nothing to account for
-// (not stored-baseline mode, a metric the machine's speed does not move or with an
-// absolute tolerance, a drift of 0 and no history).
-func (c *comparison) spreadOf(f *finding) (spreadEstimate, bool) {
-	m, _ := metric.Lookup(f.mv.Metric)
-	if c.mode() != ModeBaseline || !m.Timed || f.mv.Absolute || f.mv.Pooled != nil || c.in.Head == nil {
-		return spreadEstimate{}, false
+// SpreadFor estimates the spread of a scenario's metric from the medians of a baseline's
+// recordings of the suite definition hash (the baseline itself is the newest history
+// point), or assumes drift percent when fewer than MinSpreadRecordings hold the metric.
+// The recordings may be of different revisions: what the code changed between them counts
+// as spread too, which can only make the gate more careful, never raise a false alarm. ok
+// is false when there is nothing to account for: a metric the machine's speed does not
+// move (counts, memory; metric.Timed), or a drift of 0 and no history.
+func SpreadFor(history []HistoryPoint, hash, scenario, name string, drift float64) (Spread, bool) {
+	if m, _ := metric.Lookup(name); !m.Timed {
+		return Spread{}, false
 	}
-	scenario, hash := c.v.Scenarios[f.sc].Name, c.in.Head.DefinitionHash
 	var logs []float64
-	for _, p := range c.in.History {
-		if m, ok := p.Medians[scenario][f.mv.Metric]; ok && p.DefinitionHash == hash && m > 0 {
+	for _, p := range history {
+		if m, ok := p.Medians[scenario][name]; ok && p.DefinitionHash == hash && m > 0 {
 			logs = append(logs, math.Log(m))
 		}
 	}
 	if len(logs) >= MinSpreadRecordings {
-		return spreadEstimate{sd: sampleSD(logs), df: float64(len(logs) - 1), recordings: len(logs)}, true
+		return Spread{SD: 100 * sampleSD(logs), Recordings: len(logs)}, true
 	}
-	if c.rules.Drift <= 0 {
-		return spreadEstimate{}, false
+	if drift <= 0 {
+		return Spread{}, false
 	}
-	return spreadEstimate{sd: math.Log1p(c.rules.Drift / 100), df: math.Inf(1)}, true
+	return Spread{SD: 100 * math.Log1p(drift/100)}, true
+}
+
+// Quantile is the p-quantile of the change between two invocations, in units of the
+// spread's standard deviation of one invocation's log median times √2: Student's t with
+// Recordings − 1 degrees of freedom, or the normal distribution for an assumed spread.
+func (s Spread) Quantile(p float64) float64 { return stats.InvCDF(s.dist())(p) }
+
+func (s Spread) dist() stats.DistCommon {
+	if s.Recordings == 0 {
+		return stats.StdNormal
+	}
+	return stats.TDist{V: float64(s.Recordings - 1)}
+}
+
+// spreadOf is the spread a comparison accounts for in a finding: only against a stored
+// baseline, for metrics of relative change judged on their runs.
+func (c *comparison) spreadOf(f *finding) (Spread, bool) {
+	if c.mode() != ModeBaseline || f.mv.Absolute || f.mv.Pooled != nil || c.in.Head == nil {
+		return Spread{}, false
+	}
+	return SpreadFor(c.in.History, c.in.Head.DefinitionHash, c.v.Scenarios[f.sc].Name, f.mv.Metric, c.rules.Drift)
 }
 
 // testSpread tests the finding's change against the spread alone and keeps the larger p:
 // both the runs and the invocations must show the change. smallest is the family's
 // smallest threshold, at which Detectable is computed.
-func (f *finding) testSpread(e spreadEstimate, smallest float64) {
-	if e.sd <= 0 || f.equal || f.mv.Better == BetterInfo || math.IsInf(f.mv.Change, 0) {
+func (f *finding) testSpread(s Spread, smallest float64) {
+	if s.SD <= 0 || f.equal || f.mv.Better == BetterInfo || math.IsInf(f.mv.Change, 0) {
 		return
 	}
-	scale := math.Sqrt2 * e.sd // two invocations, each with its own drift
+	scale := math.Sqrt2 * s.SD / 100 // two invocations, each with its own drift
 	worse := math.Log1p(f.mv.Change)
 	if f.mv.Better == BetterHigher {
 		worse = -worse
 	}
-	dist := spreadDist(e.df)
-	s := &Spread{SD: 100 * e.sd, Recordings: e.recordings, P: 1 - dist.CDF(worse/scale)}
-	s.Detectable = 100 * math.Expm1(scale*stats.InvCDF(dist)(1-smallest))
-	if f.mv.Better == BetterHigher {
-		s.Detectable = 100 * -math.Expm1(-scale*stats.InvCDF(dist)(1-smallest))
-	}
-	f.mv.Spread = s
+	dist := s.dist()
+	s.P = 1 - dist.CDF(worse/scale)
+	s.Detectable = DetectableChange(scale*s.Quantile(1-smallest), f.mv.Better)
+	f.mv.Spread = &s
 	f.mv.P = math.Max(f.mv.P, s.P)
 	if f.pImproved < 1 {
 		f.pImproved = math.Max(f.pImproved, dist.CDF(worse/scale))
@@ -97,13 +105,13 @@ func (f *finding) testSpread(e spreadEstimate, smallest float64) {
 	}
 }
 
-// spreadDist is Student's t with df degrees of freedom, or the normal distribution for an
-// assumed spread.
-func spreadDist(df float64) stats.DistCommon {
-	if math.IsInf(df, 1) {
-		return stats.StdNormal
+// DetectableChange turns a shift of the log median in the bad direction into percent of
+// the baseline's median in that direction.
+func DetectableChange(logShift float64, better string) float64 {
+	if better == BetterHigher {
+		return -100 * math.Expm1(-logShift)
 	}
-	return stats.TDist{V: df}
+	return 100 * math.Expm1(logShift)
 }
 
 // warnSpread says, once per verdict, which gated metrics the stored baseline cannot judge

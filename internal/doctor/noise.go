@@ -18,8 +18,17 @@ const MinNoiseRuns = 3
 // caveat (its standard deviation is then known to about ±24 %).
 const firmNoiseRuns = 10
 
-// Method names how Noise estimates what the gate detects.
-const Method = "seeded simulation of the gate's one-sided Mann–Whitney U test on normal noise with the measured standard deviation"
+// Methods name how Noise estimates what the gate detects.
+const (
+	Method       = "seeded simulation of the gate's one-sided Mann–Whitney U test on normal noise with the measured standard deviation"
+	MethodPaired = "seeded simulation of the gate's paired test (Wilcoxon's signed-rank test) on normal pair differences with the measured standard deviation of the pairs' log ratios"
+)
+
+// Designs Noise models: the gate against a stored baseline, or A/B mode.
+const (
+	DesignStored = "stored baseline"
+	DesignAB     = "A/B"
+)
 
 // Assessments of a gated metric's tolerance on this runner.
 const (
@@ -42,14 +51,26 @@ type NoiseOptions struct {
 	// metric's warn tolerance). Metrics with an absolute tolerance use their warn tolerance.
 	Target float64
 	Trials int // simulated invocations per estimate (0: DefaultTrials)
+	// Base is the base side of an A/A series measured in A/B mode beside the head (the
+	// same code on both sides): the gate modelled is A/B mode's, which judges the pairs of
+	// runs (nil: the gate against a stored baseline).
+	Base *result.Result
+	// History and Drift describe the spread between invocations a stored baseline's
+	// comparison accounts for (compare.SpreadFor): the baseline's recordings and the
+	// assumed gate.drift. A spread limits what the stored baseline can detect however many
+	// runs are made. Neither is used in A/B mode.
+	History []compare.HistoryPoint
+	Drift   float64
 }
 
 // NoiseReport is what the gate can detect with the noise of an A/A series.
 type NoiseReport struct {
 	Suite    string  `json:"suite"`
 	Profile  string  `json:"profile"`
-	Measured int     `json:"measured_runs"` // runs per scenario of the A/A series
-	Runs     int     `json:"runs"`          // runs per side the gate compares
+	Design   string  `json:"design"`         // DesignStored or DesignAB
+	Duet     bool    `json:"duet,omitempty"` // A/B: both sides ran at the same time
+	Measured int     `json:"measured_runs"`  // runs per scenario of the A/A series
+	Runs     int     `json:"runs"`           // runs per side the gate compares
 	MaxRuns  int     `json:"max_runs"`
 	Alpha    float64 `json:"alpha"`
 	Gated    int     `json:"gated"` // gated metrics sharing α
@@ -100,6 +121,14 @@ type NoiseMetric struct {
 	// MaxRunsAdvised).
 	RunsNeeded int    `json:"runs_needed"`
 	Assessment string `json:"assessment,omitempty"` // Real, Loose or Theatre (gated metrics)
+	// Pairs is how many pairs of runs Noise was measured on when the metric is judged on
+	// its pairs (A/B mode): Noise is then the standard deviation of their log ratios.
+	Pairs int `json:"pairs,omitempty"`
+	// Spread is the spread between invocations a stored baseline's comparison accounts for
+	// (percent; nil when none), from SpreadRecordings recordings of the baseline (0: the
+	// assumed gate.drift).
+	Spread           float64 `json:"spread,omitempty"`
+	SpreadRecordings int     `json:"spread_recordings,omitempty"`
 }
 
 // Noise measures the run-to-run variation of every scenario and metric of res, an A/A
@@ -109,12 +138,24 @@ func Noise(res *result.Result, opt NoiseOptions) *NoiseReport {
 		opt.Rules.Alpha = config.DefaultAlpha
 	}
 	m := gatedCount(res, opt.Rules)
-	r := &NoiseReport{Suite: res.Suite, Profile: res.Profile, Runs: opt.Runs, MaxRuns: max(opt.MaxRuns, opt.Runs),
+	r := &NoiseReport{Suite: res.Suite, Profile: res.Profile, Design: DesignStored, Runs: opt.Runs, MaxRuns: max(opt.MaxRuns, opt.Runs),
 		Alpha: opt.Rules.Alpha, Gated: m, Power: DefaultPower, Method: Method, Target: opt.Target}
 	sens := r.sensitivity(opt)
+	paired := *sens
+	paired.Paired = true
+	if opt.Base != nil {
+		r.Design, r.Duet = DesignAB, res.Definition["load.duet"] == "true"
+		if paired.reaches(opt.Runs) {
+			r.Method = MethodPaired + "; " + Method + " for the rest"
+		}
+	}
 	for _, sc := range res.Scenarios {
 		r.Measured = max(r.Measured, len(sc.Runs))
-		r.Scenarios = append(r.Scenarios, noiseScenario(&sc, opt, sens, &r.Warnings))
+		model := noiseModel{opt: opt, unpaired: sens, paired: &paired, hash: res.DefinitionHash}
+		if opt.Base != nil {
+			model.base = opt.Base.Scenario(sc.Name)
+		}
+		r.Scenarios = append(r.Scenarios, model.scenario(&sc, &r.Warnings))
 	}
 	r.RunsForTarget, r.OutOfReach = runsForTarget(r.Scenarios)
 	r.Warnings = append(r.Warnings, r.caveats()...)
@@ -149,7 +190,15 @@ func gatedCount(res *result.Result, rules compare.Rules) int {
 	return n
 }
 
-func noiseScenario(sc *result.Scenario, opt NoiseOptions, sens *Sensitivity, warnings *[]string) NoiseScenario {
+// noiseModel is the gate a scenario's noise is judged by.
+type noiseModel struct {
+	opt              NoiseOptions
+	unpaired, paired *Sensitivity
+	base             *result.Scenario // A/B mode: the scenario's base side
+	hash             string           // the suite definition's, for the stored baseline's spread
+}
+
+func (nmod noiseModel) scenario(sc *result.Scenario, warnings *[]string) NoiseScenario {
 	out := NoiseScenario{Name: sc.Name}
 	present := map[string]bool{}
 	for _, name := range sc.Metrics() {
@@ -160,7 +209,7 @@ func noiseScenario(sc *result.Scenario, opt NoiseOptions, sens *Sensitivity, war
 		if !present[m.Name] || m.Better == metric.Info {
 			continue
 		}
-		nm := noiseMetric(m, sc.Samples(m.Name), opt, sens)
+		nm := nmod.metric(m, sc)
 		few = few || nm.N < MinNoiseRuns
 		out.Metrics = append(out.Metrics, nm)
 	}
@@ -170,16 +219,29 @@ func noiseScenario(sc *result.Scenario, opt NoiseOptions, sens *Sensitivity, war
 	return out
 }
 
-func noiseMetric(m metric.Metric, xs []float64, opt NoiseOptions, sens *Sensitivity) NoiseMetric {
+// metric measures one metric's noise and what the gate detects with it: on its pairs
+// when A/B mode judges it on them (compare's canPair: a relative metric with enough pairs
+// for the signed-rank test to reach the threshold), else on its runs.
+func (nmod noiseModel) metric(m metric.Metric, sc *result.Scenario) NoiseMetric {
+	opt, sens, xs := nmod.opt, nmod.unpaired, sc.Samples(m.Name)
+	var pairs []float64
+	if nmod.base != nil && !m.Absolute && nmod.paired.reaches(opt.Runs) {
+		pairs = compare.LogRatios(sc, nmod.base, m.Name)
+	}
 	rule := opt.Rules.Metrics[m.Name]
 	s := compare.Summarize(xs)
 	nm := NoiseMetric{Metric: m.Name, Unit: m.Unit, Gated: rule.Gated, Absolute: m.Absolute, N: s.N,
 		Median: s.Median, CV: s.CV, Tolerance: compare.Tolerance{Warn: rule.Tolerance.Warn, Fail: rule.Tolerance.Fail},
 		Noise: 100 * s.CV, Detectable: math.NaN(), Flags: math.NaN(), Target: math.NaN()}
-	if m.Absolute {
+	switch {
+	case m.Absolute:
 		nm.Noise = stddev(xs)
+	case pairs != nil:
+		sens, nm.Pairs, nm.N = nmod.paired, len(pairs), len(pairs)
+		nm.Noise = 100 * stddev(pairs)
+		nm.CV = nm.Noise / 100
 	}
-	if s.N < MinNoiseRuns {
+	if nm.N < MinNoiseRuns {
 		nm.CV, nm.Noise = math.NaN(), math.NaN()
 		return nm
 	}
@@ -194,8 +256,34 @@ func noiseMetric(m metric.Metric, xs []float64, opt NoiseOptions, sens *Sensitiv
 		nm.Target = opt.Target
 	}
 	nm.RunsNeeded = sens.RunsNeeded(nm.Noise, warn, nm.Target)
+	if nmod.base == nil {
+		nmod.addSpread(&nm, m, sc.Name)
+	}
+	nm.Flags = math.Max(nm.Detectable, warn)
 	nm.Assessment = assess(nm.Detectable, nm.Tolerance)
 	return nm
+}
+
+// addSpread limits what a stored baseline detects by its spread between invocations: the
+// change must also stand out from that spread (compare's testSpread), which more runs of
+// one invocation do not shrink. With Power, the change that does is the spread's
+// threshold plus its Power-quantile.
+func (nmod noiseModel) addSpread(nm *NoiseMetric, m metric.Metric, scenario string) {
+	sp, ok := compare.SpreadFor(nmod.opt.History, nmod.hash, scenario, m.Name, nmod.opt.Drift)
+	if !ok || m.Absolute {
+		return
+	}
+	nm.Spread, nm.SpreadRecordings = sp.SD, sp.Recordings
+	better := compare.BetterLower
+	if m.Better == metric.HigherIsBetter {
+		better = compare.BetterHigher
+	}
+	scale := math.Sqrt2 * sp.SD / 100
+	byDrift := compare.DetectableChange(scale*(sp.Quantile(1-nmod.unpaired.Threshold)+sp.Quantile(nmod.unpaired.power())), better)
+	nm.Detectable = math.Max(nm.Detectable, byDrift)
+	if byDrift > nm.Target {
+		nm.RunsNeeded = 0
+	}
 }
 
 func assess(detectable float64, tol compare.Tolerance) string {
@@ -231,11 +319,33 @@ func (r *NoiseReport) caveats() []string {
 	if r.Gated == 0 {
 		out = append(out, "no gated metric was measured: the gate has nothing to judge")
 	}
+	if s, ok := r.spread(); ok {
+		from := "gate.drift, assumed until the baseline has 3 recordings"
+		if s.SpreadRecordings > 0 {
+			from = fmt.Sprintf("from %d recordings of the baseline", s.SpreadRecordings)
+		}
+		out = append(out, fmt.Sprintf("a stored baseline moves by ±%.1f %% between invocations (%s, %s), which no number of runs removes: "+
+			"A/B mode (run -against REV, the Action's default on pull requests) measures both revisions side by side and has no such spread", s.Spread, s.Metric, from))
+	}
 	if r.Measured >= MinNoiseRuns && r.Measured < firmNoiseRuns {
 		out = append(out, fmt.Sprintf("the noise is estimated from %d runs per scenario, so each figure is uncertain by about ±%.0f %%; more runs (-runs) make it firmer",
 			r.Measured, 100/math.Sqrt(2*float64(r.Measured-1))))
 	}
 	return out
+}
+
+// spread is the largest spread between invocations of a gated metric.
+func (r *NoiseReport) spread() (NoiseMetric, bool) {
+	var most NoiseMetric
+	for _, sc := range r.Scenarios {
+		for _, m := range sc.Metrics {
+			if m.Gated && m.Spread > most.Spread {
+				most = m
+				most.Metric = sc.Name + " " + m.Metric
+			}
+		}
+	}
+	return most, most.Spread > 0
 }
 
 // stddev is the sample standard deviation of xs (0 for fewer than two).

@@ -41,14 +41,18 @@ func Render(w io.Writer, findings []Finding) error {
 // metric, and how many runs the target needs.
 func RenderNoise(w io.Writer, r *NoiseReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "noise floor of suite %s (%s): %d runs per scenario, nothing changed between them\n\n", r.Suite, r.Profile, r.Measured)
+	b.WriteString(r.titleLine())
 	b.WriteString(r.gateLine())
 	fmt.Fprintf(&b, "detects: the smallest regression the gate finds significant in %s of invocations (a seeded\n", percent(r.Power))
-	b.WriteString("simulation of its Mann–Whitney test on the measured noise); flags: the smallest it can flag,\n")
-	b.WriteString("never below the warn tolerance. tolerance real: the gate detects its warn tolerance; loose:\n")
-	b.WriteString("only its fail tolerance; theatre: not even that.\n\n")
+	b.WriteString("simulation of " + r.simulated() + ").\n")
+	b.WriteString("flags: the smallest it can flag, never below the warn tolerance. tolerance real: the gate\n")
+	b.WriteString("detects its warn tolerance; loose: only its fail tolerance; theatre: not even that.\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tmetric\tmedian\tcv\tdetects\tflags\twarn / fail\ttolerance\truns for target")
+	noise := "cv"
+	if r.Design == DesignAB {
+		noise = "cv/pairs"
+	}
+	fmt.Fprintf(tw, "scenario\tmetric\tmedian\t%s\tdetects\tflags\twarn / fail\ttolerance\truns for target\n", noise)
 	for _, sc := range r.Scenarios {
 		for _, m := range sc.Metrics {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Name, m.Metric, formatValue(m.Median, m.Unit), cvText(m.CV), m.gateCells())
@@ -64,6 +68,37 @@ func RenderNoise(w io.Writer, r *NoiseReport) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// titleLine says what was measured.
+func (r *NoiseReport) titleLine() string {
+	if r.Design != DesignAB {
+		return fmt.Sprintf("noise floor of suite %s (%s) against a stored baseline: %d runs per scenario, nothing changed between them\n\n", r.Suite, r.Profile, r.Measured)
+	}
+	how := "taking turns"
+	if r.Duet {
+		how = "a duet, both at the same time"
+	}
+	return fmt.Sprintf("noise floor of suite %s (%s) in A/B mode (%s): %d runs per scenario and side, the same code on both sides\n\n", r.Suite, r.Profile, how, r.Measured)
+}
+
+// simulated names the test the estimate simulates, and the spread between invocations a
+// stored baseline adds.
+func (r *NoiseReport) simulated() string {
+	switch {
+	case r.Design == DesignAB && r.Method != Method:
+		return "its signed-rank test on the spread of the pairs' log ratios, cv/pairs"
+	case r.Design == DesignAB:
+		return "its Mann–Whitney test on the measured noise: too few pairs for the paired test"
+	case r.hasSpread():
+		return "its Mann–Whitney test on the measured noise, and of the spread between\ninvocations the stored baseline accounts for"
+	}
+	return "its Mann–Whitney test on the measured noise"
+}
+
+func (r *NoiseReport) hasSpread() bool {
+	_, ok := r.spread()
+	return ok
 }
 
 // gateLine says how the gate was modelled.

@@ -84,6 +84,43 @@ func TestRenderNoise(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "noise-confirmation.golden", b.Bytes())
+
+	// Against a stored baseline that assumes 3 % drift between invocations.
+	r = Noise(res, NoiseOptions{Rules: defaultRules(), Runs: 12, MaxRuns: 24, Trials: testTrials, Drift: 3})
+	b.Reset()
+	if err := RenderNoise(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "noise-drift.golden", b.Bytes())
+
+	// In A/B mode, a duet: 12 pairs per scenario, the head's runs 2 % off the base's
+	// and back again around the same level.
+	head := series(scenarios12(), "json", "db")
+	base := series(scenarios12(), "json", "db")
+	for i := range head.Scenarios {
+		for j := range head.Scenarios[i].Runs {
+			f := 1 + 0.02*float64(j%2*2-1)
+			for name := range head.Scenarios[i].Runs[j].Metrics {
+				head.Scenarios[i].Runs[j].Metrics[name] *= f
+			}
+		}
+	}
+	head.Suite, head.Profile = "e2e", config.ProfileFull
+	head.Definition = config.Definition{"load.duet": "true"}
+	r = Noise(head, NoiseOptions{Rules: defaultRules(), Runs: 12, MaxRuns: 24, Trials: testTrials, Base: base})
+	b.Reset()
+	if err := RenderNoise(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "noise-ab.golden", b.Bytes())
+}
+
+// scenarios12 are 12 runs of two scenarios with much run-to-run noise.
+func scenarios12() map[string]map[string][]float64 {
+	return map[string]map[string][]float64{
+		"json": {metric.Throughput: withCV(12, 28600, 0.10), metric.ErrorRate: make([]float64, 12), metric.P99: withCV(12, 0.76, 0.12)},
+		"db":   {metric.Throughput: withCV(12, 12700, 0.15), metric.ErrorRate: make([]float64, 12), metric.P99: withCV(12, 1.03, 0.2)},
+	}
 }
 
 // TestREADMENoiseExample: the README's excerpt of a noise report is what RenderNoise

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/aclements/go-moremath/stats"
+
+	"github.com/stackgate/stackgate/internal/compare"
 )
 
 // Defaults of the sensitivity estimate.
@@ -45,10 +47,14 @@ type Sensitivity struct {
 	// ConfirmRatio is how many head runs the confirmation adds per run of the first stage
 	// (max_runs/runs − 1).
 	ConfirmRatio float64
-	Power        float64 // DefaultPower when 0
-	Trials       int     // DefaultTrials when 0
-	shifts       map[shiftKey]float64
-	critical     map[criticalKey]criticalValue
+	// Paired models A/B mode's paired test: Wilcoxon's signed-rank test on n pairs'
+	// differences whose noise is the standard deviation of the pairs' log ratios (the
+	// confirmation stage adds pairs).
+	Paired   bool
+	Power    float64 // DefaultPower when 0
+	Trials   int     // DefaultTrials when 0
+	shifts   map[shiftKey]float64
+	critical map[criticalKey]criticalValue
 }
 
 type shiftKey struct {
@@ -111,7 +117,7 @@ func (s *Sensitivity) criticalU(n1, n2 int, threshold float64) (int, bool) {
 // standard deviation sd. A noiseless metric shows any change (0) if its test can reach
 // the threshold at all.
 func (s *Sensitivity) Detectable(n int, sd, warn float64) float64 {
-	if _, ok := s.criticalU(n, n, s.Threshold); !ok {
+	if !s.reaches(n) {
 		return math.Inf(1)
 	}
 	if sd == 0 {
@@ -154,11 +160,21 @@ func (s *Sensitivity) RunsNeeded(sd, warn, target float64) int {
 // even MaxRunsAdvised cannot).
 func (s *Sensitivity) FloorRuns() int {
 	for n := 1; n <= MaxRunsAdvised; n++ {
-		if _, ok := s.criticalU(n, n, s.Threshold); ok {
+		if s.reaches(n) {
 			return n
 		}
 	}
 	return 0
+}
+
+// reaches reports whether the test on n runs per side (n pairs) can reach the threshold.
+func (s *Sensitivity) reaches(n int) bool {
+	if s.Paired {
+		_, ok := compare.SignedRankCritical(n, s.Threshold)
+		return ok
+	}
+	_, ok := s.criticalU(n, n, s.Threshold)
+	return ok
 }
 
 func (s *Sensitivity) confirms(n int) bool {
@@ -172,6 +188,9 @@ func (s *Sensitivity) added(n int) int {
 
 // simulate estimates Shift(n, warn).
 func (s *Sensitivity) simulate(n int, warn float64) float64 {
+	if s.Paired {
+		return s.simulatePairs(n, warn)
+	}
 	u1, ok := s.criticalU(n, n, s.Threshold)
 	if !ok {
 		return math.Inf(1)
@@ -209,6 +228,56 @@ func (s *Sensitivity) simulate(n int, warn float64) float64 {
 	}
 	slices.Sort(smallest)
 	return math.Max(smallest[int(math.Ceil(s.power()*float64(trials)))-1], 0)
+}
+
+// simulatePairs estimates Shift(n, warn) for the paired test. The pairs' differences are
+// z − δ for standard normal z; the signed-rank test finds "worse" once the sum of the
+// negative ranks reaches its critical value w, which happens exactly when δ exceeds the
+// w-th smallest Walsh average (zᵢ + zⱼ)/2, i ≤ j, of z (Tukey's identity).
+func (s *Sensitivity) simulatePairs(n int, warn float64) float64 {
+	w1, ok := compare.SignedRankCritical(n, s.Threshold)
+	if !ok {
+		return math.Inf(1)
+	}
+	confirm := s.confirms(n)
+	extra := 0
+	var w2 int
+	if confirm {
+		extra = s.added(n)
+		if w2, ok = compare.SignedRankCritical(n+extra, s.ConfirmThreshold); !ok {
+			confirm = false
+		}
+	}
+	trials := s.trials()
+	smallest := make([]float64, trials)
+	z := make([]float64, n+extra)
+	first := make([]float64, n)
+	for i := range trials {
+		normals(z, uint64(i))
+		copy(first, z[:n])
+		slices.Sort(first)
+		d := kthWalsh(first, w1)
+		if confirm {
+			// More pairs are measured when the first stage is not significant but the
+			// median pair looks worse than warn (median(z) − δ < −warn).
+			d = math.Min(d, math.Max(warn+sortedMedian(first), kthWalsh(z, w2)))
+		}
+		smallest[i] = d
+	}
+	slices.Sort(smallest)
+	return math.Max(smallest[int(math.Ceil(s.power()*float64(trials)))-1], 0)
+}
+
+// kthWalsh is the k-th smallest (from 1) Walsh average (zᵢ + zⱼ)/2, i ≤ j, of z.
+func kthWalsh(z []float64, k int) float64 {
+	walsh := make([]float64, 0, len(z)*(len(z)+1)/2)
+	for i := range z {
+		for j := i; j < len(z); j++ {
+			walsh = append(walsh, (z[i]+z[j])/2)
+		}
+	}
+	slices.Sort(walsh)
+	return walsh[k-1]
 }
 
 func (s *Sensitivity) trials() int {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/aclements/go-moremath/stats"
+
+	"github.com/stackgate/stackgate/internal/compare"
 )
 
 // Thresholds of the default gate on the reference suite: α 0.01 over 15 gated metrics,
@@ -239,5 +241,45 @@ func TestKthDiff(t *testing.T) {
 		if got := kthDiff(base, head, k+1); math.Abs(got-want) > 1e-6 {
 			t.Errorf("k=%d: %g, want %g", k+1, got, want)
 		}
+	}
+}
+
+// TestPairedShiftHasItsPower checks the paired estimate against the gate's paired test
+// (compare.SignedRankP on log ratios): pairs shifted by Shift are significant in about
+// 80 % of comparisons, by less clearly fewer; and the floor is the test's, 2⁻ⁿ.
+func TestPairedShiftHasItsPower(t *testing.T) {
+	const n, trials = 12, 800
+	threshold := 0.01 / 6
+	s := &Sensitivity{Threshold: threshold, Trials: 2000, Paired: true}
+	shift := s.Shift(n, 0)
+	power := func(shift float64) float64 {
+		rng := rand.New(rand.NewPCG(9, 10))
+		hits := 0
+		for range trials {
+			d := make([]float64, n)
+			for i := range d {
+				d[i] = rng.NormFloat64() - shift // throughput down: worse
+			}
+			if compare.SignedRankP(d, compare.BetterHigher) <= threshold {
+				hits++
+			}
+		}
+		return float64(hits) / trials
+	}
+	if p := power(shift); p < 0.75 || p > 0.85 {
+		t.Errorf("shift %.3f σ: power %.3f, want 0.80 ± 0.05", shift, p)
+	}
+	if p := power(0.8 * shift); p > 0.70 {
+		t.Errorf("0.8 × shift: power %.3f, want clearly below 0.80", p)
+	}
+	if got := s.FloorRuns(); got != 10 { // 2⁻¹⁰ ≤ 0.00167 < 2⁻⁹
+		t.Errorf("floor %d pairs, want 10", got)
+	}
+	// The paired test on n pairs beats the unpaired one on n runs a side of the same
+	// noise only through the noise it removes: on equal noise per difference it needs a
+	// larger shift than the unpaired test on each side's noise (σ√2 per difference).
+	unpaired := &Sensitivity{Threshold: threshold, Trials: 2000}
+	if p, u := s.Detectable(n, math.Sqrt2, 0), unpaired.Detectable(n, 1, 0); p < 0.8*u || p > 1.25*u {
+		t.Errorf("paired on σ√2 differences detects %.3f, unpaired on σ detects %.3f: want about equal", p, u)
 	}
 }

@@ -17,8 +17,38 @@ import (
 // against a stored baseline. Measuring both on the same machine — at the same time (a
 // duet), or taking turns — removes the drift between days that a stored baseline
 // carries: the most sensitive mode.
-// The work tree is removed whatever happens, interrupts included.
-func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
+func runAB(ctx context.Context, opt Options) (*Outcome, error) {
+	return withBase(ctx, opt, func(opt Options, s *session) error {
+		base, head, err := s.first(ctx)
+		if head == nil {
+			return err
+		}
+		in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
+		extend := func(ctx context.Context, only []string, first, runs int) error {
+			moreBase, moreHead, err := s.confirm(ctx, only, first, runs)
+			appendRuns(in.Base, moreBase)
+			appendRuns(in.Head, moreHead)
+			return errors.Join(err, saveResult(s.out.ResultPath, in.Head), saveResult(s.out.BaseResultPath, in.Base))
+		}
+		return finishJudging(ctx, opt, s.out, in, err, extend)
+	})
+}
+
+// MeasureAB measures the base revision opt.Against beside the head as runAB does, and
+// judges nothing: with the work tree at that revision, an A/A series of the A/B design
+// (what doctor -noise models).
+func MeasureAB(ctx context.Context, opt Options) (*Outcome, error) {
+	return withBase(ctx, opt, func(_ Options, s *session) error {
+		_, _, err := s.first(ctx)
+		return err
+	})
+}
+
+// withBase checks out opt.Against into a temporary git work tree and opens a session
+// measuring it beside the head, both under the head's suite definition, as a duet unless
+// opt.Turns or the suite cannot run one. The work tree is removed whatever happens,
+// interrupts included.
+func withBase(ctx context.Context, opt Options, use func(Options, *session) error) (out *Outcome, err error) {
 	out = &Outcome{}
 	parent, err := scratch.New("", false) // owned: a killed invocation's work tree is found and removed
 	if err != nil {
@@ -37,20 +67,7 @@ func runAB(ctx context.Context, opt Options) (out *Outcome, err error) {
 	if baseSuite.Dir, err = wt.Within(opt.Suite.Dir); err != nil {
 		return out, err
 	}
-	err = openSession(ctx, opt, out, &baseSuite, func(s *session) error {
-		base, head, err := s.first(ctx)
-		if head == nil {
-			return err
-		}
-		in := compare.Input{Base: base, Head: head, Mode: compare.ModeAB}
-		extend := func(ctx context.Context, only []string, first, runs int) error {
-			moreBase, moreHead, err := s.confirm(ctx, only, first, runs)
-			appendRuns(in.Base, moreBase)
-			appendRuns(in.Head, moreHead)
-			return errors.Join(err, saveResult(out.ResultPath, in.Head), saveResult(out.BaseResultPath, in.Base))
-		}
-		return finishJudging(ctx, opt, out, in, err, extend)
-	})
+	err = openSession(ctx, opt, out, &baseSuite, func(s *session) error { return use(opt, s) })
 	return out, err
 }
 
