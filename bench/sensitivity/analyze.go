@@ -11,7 +11,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/compare"
+	gateconfig "github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/metric"
 	"github.com/stackgate/stackgate/internal/result"
@@ -38,7 +40,10 @@ type invocation struct {
 	// Head and Base are the samples of each side, per metric.
 	Head map[string][]float64 `json:"head"`
 	Base map[string][]float64 `json:"base"`
-	Err  string               `json:"error,omitempty"`
+	// Stored are the stored design's re-judgements of the same runs against the same
+	// baseline, per way of accounting for the drift between invocations: flagged or not.
+	Stored map[string]bool `json:"stored,omitempty"`
+	Err    string          `json:"error,omitempty"`
 }
 
 // pairedMetrics are the metrics whose pairs are kept.
@@ -63,17 +68,11 @@ func (inv *invocation) analyze(scenario, baselines string) {
 			}
 		}
 	}
-	basePath := filepath.Join(inv.Dir, gate.BaseResultFile)
-	if inv.design() == "stored" {
-		raws, _ := filepath.Glob(filepath.Join(baselines, "*", "*.raw.json"))
-		if len(raws) != 1 {
-			inv.Err = fmt.Sprintf("want one raw baseline in %s, found %d", baselines, len(raws))
-			return
-		}
-		basePath = raws[0]
-	}
 	head, err1 := result.Read(filepath.Join(inv.Dir, result.FileName))
-	base, err2 := result.Read(basePath)
+	base, err2 := result.Read(filepath.Join(inv.Dir, gate.BaseResultFile))
+	if inv.design() == "stored" {
+		base, err2 = inv.rejudge(head, baselines)
+	}
 	if err1 != nil || err2 != nil {
 		inv.Err = fmt.Sprint(err1, err2)
 		return
@@ -91,6 +90,50 @@ func (inv *invocation) analyze(scenario, baselines string) {
 			inv.Pairs[name] = compare.LogRatios(h, b, name)
 		}
 	}
+}
+
+// storedAnalyses are the ways the stored design's runs are re-judged against their
+// baseline: the drift between invocations estimated from the baseline's recordings (what
+// the gate does), assumed (gate.drift, as for a baseline without history), or ignored (the
+// gate before it accounted for drift).
+var storedAnalyses = []struct {
+	name    string
+	history bool
+	drift   float64
+}{
+	{"stored: drift from the baseline's recordings (the gate)", true, gateconfig.DefaultDrift},
+	{fmt.Sprintf("stored: gate.drift %g %% assumed (no history)", gateconfig.DefaultDrift), false, gateconfig.DefaultDrift},
+	{"stored: drift ignored (the gate before)", false, 0},
+}
+
+// rejudge judges head against the stored baseline in each of storedAnalyses, with the
+// default rules at the full α, and returns the baseline's runs. head holds the runs of both
+// of the invocation's stages when it had confirmation runs.
+func (inv *invocation) rejudge(head *result.Result, baselines string) (*result.Result, error) {
+	paths, _ := filepath.Glob(filepath.Join(baselines, "*", "*.json"))
+	var b *baseline.Baseline
+	for _, p := range paths {
+		if !strings.HasSuffix(p, ".raw.json") {
+			var err error
+			if b, err = baseline.Read(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if b == nil || head == nil {
+		return nil, fmt.Errorf("no baseline in %s", baselines)
+	}
+	inv.Stored = map[string]bool{}
+	for _, a := range storedAnalyses {
+		in := compare.Input{Base: b.Result(), Head: head, Mode: compare.ModeBaseline}
+		if a.history {
+			in.History = b.CompareHistory()
+		}
+		drift := a.drift
+		v := compare.Compare(in, compare.RulesFromConfig(gateconfig.Gate{Alpha: gateconfig.DefaultAlpha, Drift: &drift}))
+		inv.Stored[a.name] = v.Level == compare.Warn || v.Level == compare.Fail
+	}
+	return b.Result(), nil
 }
 
 func (inv invocation) line() string {
@@ -199,7 +242,13 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 		fmt.Fprintf(out, "  %10s", label)
 	}
 	fmt.Fprintln(out)
-	for _, d := range designs() {
+	judged := designs()
+	if all[0].design() == "stored" {
+		for _, a := range storedAnalyses {
+			judged = append(judged, design{a.name, func(inv invocation) bool { return inv.Stored[a.name] }})
+		}
+	}
+	for _, d := range judged {
 		if strings.HasPrefix(d.name, "paired") && all[0].design() == "stored" {
 			continue // a stored baseline's runs have no partners
 		}
@@ -229,16 +278,18 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.CPUPerRequest))
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-58s", "spread of paired throughput changes (IQR)")
-	for _, cost := range costs {
-		fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.Throughput))
+	if kind != "" { // pairs
+		fmt.Fprintf(out, "%-58s", "spread of paired throughput changes (IQR)")
+		for _, cost := range costs {
+			fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.Throughput))
+		}
+		fmt.Fprintln(out)
+		fmt.Fprintf(out, "%-58s", "spread of paired cpu_per_req changes (IQR)")
+		for _, cost := range costs {
+			fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.CPUPerRequest))
+		}
+		fmt.Fprintln(out)
 	}
-	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-58s", "spread of paired cpu_per_req changes (IQR)")
-	for _, cost := range costs {
-		fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.CPUPerRequest))
-	}
-	fmt.Fprintln(out)
 	fmt.Fprintf(out, "%-58s", "seconds per invocation (median; measuring)")
 	for _, cost := range costs {
 		var total, measuring []float64
