@@ -53,7 +53,7 @@ func SpreadFor(history []HistoryPoint, hash, scenario, name string, drift float6
 		}
 	}
 	if len(logs) >= MinSpreadRecordings {
-		return Spread{SD: 100 * sampleSD(logs), Recordings: len(logs)}, true
+		return Spread{SD: 100 * StdDev(logs), Recordings: len(logs)}, true
 	}
 	if drift <= 0 {
 		return Spread{}, false
@@ -118,31 +118,21 @@ func DetectableChange(logShift float64, better string) float64 {
 // because their spread between invocations hides even a change of their fail tolerance.
 func (c *comparison) warnSpread(family []*finding) {
 	var hidden []string
+	assumed := true
 	for _, f := range family {
 		if s := f.mv.Spread; s != nil && s.Detectable > f.mv.Tolerance.Fail {
-			from := fmt.Sprintf("%d recordings", s.Recordings)
-			if s.Recordings == 0 {
-				from = "gate.drift"
-			}
-			hidden = append(hidden, fmt.Sprintf("%s %s ±%.1f %% (%s): only changes beyond %.1f %% can be told from it, fail tolerance %.4g %%",
-				c.v.Scenarios[f.sc].Name, f.mv.Metric, s.SD, from, s.Detectable, f.mv.Tolerance.Fail))
+			hidden = append(hidden, fmt.Sprintf("%s %s ±%.1f %% (only beyond %.1f %%, fail tolerance %.4g %%)",
+				c.v.Scenarios[f.sc].Name, f.mv.Metric, s.SD, s.Detectable, f.mv.Tolerance.Fail))
+			assumed = assumed && s.Recordings == 0
 		}
 	}
-	if len(hidden) > 0 {
-		c.warn("the stored baseline drifts too much between invocations on this runner to gate %s; compare in A/B mode instead (run -against REV; the Action's default on pull requests), which measures both revisions side by side",
-			strings.Join(hidden, "; "))
+	if len(hidden) == 0 {
+		return
 	}
-}
-
-func sampleSD(xs []float64) float64 {
-	mean := 0.0
-	for _, x := range xs {
-		mean += x
+	from := "estimated from the baseline's recordings"
+	if assumed {
+		from = fmt.Sprintf("gate.drift, assumed until the baseline has %d recordings", MinSpreadRecordings)
 	}
-	mean /= float64(len(xs))
-	ss := 0.0
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return math.Sqrt(ss / float64(len(xs)-1))
+	c.warn("the stored baseline moves too much between invocations on this runner (%s) to tell a change of the fail tolerance from drift: %s; compare in A/B mode (run -against REV; the Action's default on pull requests), which measures both revisions side by side",
+		from, strings.Join(hidden, ", "))
 }

@@ -72,7 +72,7 @@ func TestSpreadBetweenInvocations(t *testing.T) {
 				t.Errorf("spread %+v, want one from %d recordings", mv.Spread, tt.recordings)
 			}
 			warned := slices.ContainsFunc(v.Warnings, func(w string) bool {
-				return strings.Contains(w, "drifts too much between invocations") && strings.Contains(w, "db throughput")
+				return strings.Contains(w, "moves too much between invocations") && strings.Contains(w, "db throughput")
 			})
 			if warned != tt.tooNoisy {
 				t.Errorf("warnings %q, want the drift warning: %t", v.Warnings, tt.tooNoisy)
@@ -158,5 +158,16 @@ func TestSpreadLeavesCountsAlone(t *testing.T) {
 	mv := findMetric(Compare(Input{Base: base, Head: head}, rules), "db", metric.QueriesPerRequest)
 	if mv.Level != Fail || mv.Spread != nil {
 		t.Errorf("queries per request %s %q, spread %+v: want fail, no spread", mv.Level, mv.Reason, mv.Spread)
+	}
+}
+
+// The warning users read when the assumed drift hides the fail tolerance, word for word.
+func TestSpreadWarningText(t *testing.T) {
+	v := Compare(Input{Base: newResult(scenario{"db", quiet()}), Head: newResult(scenario{"db", quiet()})}, rulesWithDrift(3))
+	const want = "the stored baseline moves too much between invocations on this runner (gate.drift, assumed until the baseline has 3 recordings) " +
+		"to tell a change of the fail tolerance from drift: db throughput ±3.0 % (only beyond 10.7 %, fail tolerance 5 %), db p99 ±3.0 % (only beyond 12.0 %, fail tolerance 10 %); " +
+		"compare in A/B mode (run -against REV; the Action's default on pull requests), which measures both revisions side by side"
+	if !slices.Contains(v.Warnings, want) {
+		t.Errorf("warnings %q\nwant %q", v.Warnings, want)
 	}
 }

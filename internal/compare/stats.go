@@ -36,22 +36,32 @@ func Summarize(xs []float64) Summary {
 // variation is the coefficient of variation of xs (sample standard deviation over the
 // absolute mean; 0 when undefined).
 func variation(xs []float64) float64 {
+	m := mean(xs)
+	if len(xs) < 2 || m == 0 {
+		return 0
+	}
+	return StdDev(xs) / math.Abs(m)
+}
+
+// StdDev is the sample standard deviation of xs (0 for fewer than two values).
+func StdDev(xs []float64) float64 {
 	if len(xs) < 2 {
 		return 0
 	}
+	m := mean(xs)
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(ss / float64(len(xs)-1))
+}
+
+func mean(xs []float64) float64 {
 	var sum float64
 	for _, x := range xs {
 		sum += x
 	}
-	mean := sum / float64(len(xs))
-	if mean == 0 {
-		return 0
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return math.Sqrt(ss/float64(len(xs)-1)) / math.Abs(mean)
+	return sum / float64(max(len(xs), 1))
 }
 
 // TwoSidedP is the two-sided Mann–Whitney U p-value of a against b, the one benchstat

@@ -235,10 +235,10 @@ func (nmod noiseModel) metric(m metric.Metric, sc *result.Scenario) NoiseMetric 
 		Noise: 100 * s.CV, Detectable: math.NaN(), Flags: math.NaN(), Target: math.NaN()}
 	switch {
 	case m.Absolute:
-		nm.Noise = stddev(xs)
+		nm.Noise = compare.StdDev(xs)
 	case pairs != nil:
 		sens, nm.Pairs, nm.N = nmod.paired, len(pairs), len(pairs)
-		nm.Noise = 100 * stddev(pairs)
+		nm.Noise = 100 * compare.StdDev(pairs)
 		nm.CV = nm.Noise / 100
 	}
 	if nm.N < MinNoiseRuns {
@@ -346,23 +346,6 @@ func (r *NoiseReport) spread() (NoiseMetric, bool) {
 		}
 	}
 	return most, most.Spread > 0
-}
-
-// stddev is the sample standard deviation of xs (0 for fewer than two).
-func stddev(xs []float64) float64 {
-	if len(xs) < 2 {
-		return 0
-	}
-	var sum float64
-	for _, x := range xs {
-		sum += x
-	}
-	mean := sum / float64(len(xs))
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return math.Sqrt(ss / float64(len(xs)-1))
 }
 
 // MarshalJSON writes the figures that are infinite or undefined as null: JSON numbers

@@ -18,7 +18,7 @@ func withCV(n int, m, cv float64) []float64 {
 	for i := range z {
 		z[i] = float64(i) - float64(n-1)/2 // symmetric, mean 0
 	}
-	sd := stddev(z)
+	sd := compare.StdDev(z)
 	xs := make([]float64, n)
 	for i := range xs {
 		xs[i] = m * (1 + cv*z[i]/sd)
@@ -130,7 +130,7 @@ func TestNoiseRows(t *testing.T) {
 		},
 			"40 % noise: theatre, no runs reach 5 %"},
 		{"json", metric.ErrorRate, func(m NoiseMetric) bool {
-			return m.Absolute && math.Abs(m.Noise-stddev([]float64{0, 0, 0.1, 0, 0, 0.2, 0})) < 1e-12 && m.Target == 0 && m.RunsNeeded == 0 && m.Assessment == Theatre
+			return m.Absolute && math.Abs(m.Noise-compare.StdDev([]float64{0, 0, 0.1, 0, 0, 0.2, 0})) < 1e-12 && m.Target == 0 && m.RunsNeeded == 0 && m.Assessment == Theatre
 		}, "noise in points; a zero tolerance with noise is never detectable"},
 		{"json", metric.P50, func(m NoiseMetric) bool {
 			return !m.Gated && math.IsNaN(m.Detectable) && m.Assessment == "" && math.Abs(m.CV-0.05) < 1e-12
