@@ -217,9 +217,56 @@ func printTable(out io.Writer, c config, all []invocation) {
 		if len(byDesign[d]) > 0 {
 			fmt.Fprintf(out, "== measured in %s\n", d)
 			printDesignTable(out, c, byDesign[d])
+			printDrift(out, c, d, byDesign[d])
 			fmt.Fprintln(out)
 		}
 	}
+}
+
+// printDrift prints how far the throughput of unchanged code (cost 0) moved between
+// invocations: the medians of the base sides in A/B mode, or in the stored design those of
+// the baseline's recordings and of the A/A trials — the spread a stored baseline carries.
+func printDrift(out io.Writer, c config, design string, invs []invocation) {
+	var medians []float64
+	for _, inv := range invs {
+		side := inv.Base[metric.Throughput]
+		if design == "stored" {
+			side = nil
+			if inv.Cost == 0 {
+				side = inv.Head[metric.Throughput]
+			}
+		}
+		if len(side) > 0 {
+			medians = append(medians, compare.Summarize(side).Median)
+		}
+	}
+	recordings := 0
+	if design == "stored" {
+		dir := c.out
+		if c.analyze != "" {
+			dir = c.analyze
+		}
+		paths, _ := filepath.Glob(filepath.Join(dir, "baselines", "*", "*.json"))
+		for _, p := range paths {
+			if b, err := baseline.Read(p); err == nil && !strings.HasSuffix(p, ".raw.json") {
+				for _, h := range b.CompareHistory() {
+					if m, ok := h.Medians[c.scenario][metric.Throughput]; ok {
+						medians, recordings = append(medians, m), recordings+1
+					}
+				}
+			}
+		}
+	}
+	if len(medians) < 3 {
+		return
+	}
+	logs := make([]float64, len(medians))
+	for i, m := range medians {
+		logs[i] = math.Log(m)
+	}
+	lo, hi := slices.Min(medians), slices.Max(medians)
+	fmt.Fprintf(out, "unchanged code between invocations: %d throughput medians (%d of them the baseline's recordings), %.0f–%.0f req/s, sd of their logs %.1f %%\n",
+		len(medians), recordings, lo, hi, 100*compare.StdDev(logs))
 }
 
 // printDesignTable prints, per way of judging and cost, the share of invocations flagged,
