@@ -159,6 +159,10 @@ func Noise(res *result.Result, opt NoiseOptions) *NoiseReport {
 	}
 	r.RunsForTarget, r.OutOfReach = runsForTarget(r.Scenarios)
 	r.Warnings = append(r.Warnings, r.caveats()...)
+	if b := opt.Base; b != nil && (b.Git.Revision != res.Git.Revision || res.Git.Dirty) {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the sides are not the same code (the work tree %s, the base %s): the spread measured includes their difference; measure -against HEAD with a clean work tree",
+			describeRevision(res.Git), describeRevision(b.Git)))
+	}
 	return r
 }
 
@@ -332,6 +336,17 @@ func (r *NoiseReport) caveats() []string {
 			r.Measured, 100/math.Sqrt(2*float64(r.Measured-1))))
 	}
 	return out
+}
+
+func describeRevision(g result.Git) string {
+	rev := g.Revision
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if g.Dirty {
+		rev += " with uncommitted changes"
+	}
+	return rev
 }
 
 // spread is the largest spread between invocations of a gated metric.

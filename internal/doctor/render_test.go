@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackgate/stackgate/internal/config"
 	"github.com/stackgate/stackgate/internal/metric"
+	"github.com/stackgate/stackgate/internal/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -107,6 +108,7 @@ func TestRenderNoise(t *testing.T) {
 	}
 	head.Suite, head.Profile = "e2e", config.ProfileFull
 	head.Definition = config.Definition{"load.duet": "true"}
+	head.Git, base.Git = result.Git{Revision: "abc123", Dirty: true}, result.Git{Revision: "abc123"}
 	r = Noise(head, NoiseOptions{Rules: defaultRules(), Runs: 12, MaxRuns: 24, Trials: testTrials, Base: base})
 	b.Reset()
 	if err := RenderNoise(&b, r); err != nil {
