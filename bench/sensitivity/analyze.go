@@ -100,10 +100,14 @@ var storedAnalyses = []struct {
 	name    string
 	history bool
 	drift   float64
+	gateCPU bool // cpu_per_req gated too (warn 2 %, fail 5 %): the steal-immune metric of lever 4
 }{
-	{"stored: drift from the baseline's recordings (the gate)", true, gateconfig.DefaultDrift},
-	{fmt.Sprintf("stored: gate.drift %g %% assumed (no history)", gateconfig.DefaultDrift), false, gateconfig.DefaultDrift},
-	{"stored: drift ignored (the gate before)", false, 0},
+	{"stored: drift from the baseline's recordings (the gate)", true, gateconfig.DefaultDrift, false},
+	{fmt.Sprintf("stored: gate.drift %g %% assumed (no history)", gateconfig.DefaultDrift), false, gateconfig.DefaultDrift, false},
+	{"stored: drift ignored (the gate before)", false, 0, false},
+	{"stored, cpu_per_req gated: drift from the recordings", true, gateconfig.DefaultDrift, true},
+	{fmt.Sprintf("stored, cpu_per_req gated: gate.drift %g %% assumed", gateconfig.DefaultDrift), false, gateconfig.DefaultDrift, true},
+	{"stored, cpu_per_req gated: drift ignored", false, 0, true},
 }
 
 // rejudge judges head against the stored baseline in each of storedAnalyses, with the
@@ -130,7 +134,12 @@ func (inv *invocation) rejudge(head *result.Result, baselines string) (*result.R
 			in.History = b.CompareHistory()
 		}
 		drift := a.drift
-		v := compare.Compare(in, compare.RulesFromConfig(gateconfig.Gate{Alpha: gateconfig.DefaultAlpha, Drift: &drift}))
+		g := gateconfig.Gate{Alpha: gateconfig.DefaultAlpha, Drift: &drift}
+		if a.gateCPU {
+			on, warn, fail := true, 2.0, 5.0
+			g.Metrics = map[string]gateconfig.MetricRule{metric.CPUPerRequest: {Gate: &on, Warn: &warn, Fail: &fail}}
+		}
+		v := compare.Compare(in, compare.RulesFromConfig(g))
 		inv.Stored[a.name] = v.Level == compare.Warn || v.Level == compare.Fail
 	}
 	return b.Result(), nil

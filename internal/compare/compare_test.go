@@ -539,8 +539,8 @@ func cmpFloat(a, b float64) int {
 func TestGatingFollowsRules(t *testing.T) {
 	base := newResult(scenario{"db", with(quiet(), metric.P50, spread(20))})
 	head := newResult(scenario{"db", with(with(quiet(), metric.P50, scaled(spread(20), 1.5)), metric.P99, scaled(spread(50), 1.5))})
-	on, off, tight := true, false, 60.0
-	rules := RulesFromConfig(config.Gate{Alpha: 0.01, Metrics: map[string]config.MetricRule{
+	on, off, tight, noDrift := true, false, 60.0, 0.0
+	rules := RulesFromConfig(config.Gate{Alpha: 0.01, Drift: &noDrift, Metrics: map[string]config.MetricRule{
 		metric.P50: {Gate: &on}, metric.P99: {Fail: &tight, Warn: &tight}, metric.Throughput: {Gate: &off},
 	}})
 	v := Compare(Input{Base: base, Head: head}, rules)

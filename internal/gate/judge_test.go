@@ -39,7 +39,7 @@ func TestJudge(t *testing.T) {
 	}
 	var asked string
 	opt := Options{
-		Suite:  &config.Suite{Suite: "shop", Dir: dir, Profile: config.ProfileFull, Gate: config.DefaultGate()},
+		Suite:  &config.Suite{Suite: "shop", Dir: dir, Profile: config.ProfileFull, Gate: gateWithoutDrift()},
 		OutDir: filepath.Join(dir, "out"), Runner: "ci",
 		ReadBaseline: func(path string) (*baseline.Baseline, error) { asked = path; return base, nil },
 	}
