@@ -115,24 +115,33 @@ func DetectableChange(logShift float64, better string) float64 {
 }
 
 // warnSpread says, once per verdict, which gated metrics the stored baseline cannot judge
-// because their spread between invocations hides even a change of their fail tolerance.
+// because their spread between invocations hides even a change of their fail tolerance;
+// scenarios whose figures agree share one entry.
 func (c *comparison) warnSpread(family []*finding) {
-	var hidden []string
+	var entries []string
+	scenarios := map[string][]string{}
 	assumed := true
 	for _, f := range family {
 		if s := f.mv.Spread; s != nil && s.Detectable > f.mv.Tolerance.Fail {
-			hidden = append(hidden, fmt.Sprintf("%s %s ±%.1f %% (only beyond %.1f %%, fail tolerance %.4g %%)",
-				c.v.Scenarios[f.sc].Name, f.mv.Metric, s.SD, s.Detectable, f.mv.Tolerance.Fail))
+			e := fmt.Sprintf("%s ±%.1f %% (only beyond %.1f %%, fail tolerance %.4g %%)", f.mv.Metric, s.SD, s.Detectable, f.mv.Tolerance.Fail)
+			if scenarios[e] == nil {
+				entries = append(entries, e)
+			}
+			scenarios[e] = append(scenarios[e], c.v.Scenarios[f.sc].Name)
 			assumed = assumed && s.Recordings == 0
 		}
 	}
-	if len(hidden) == 0 {
+	if len(entries) == 0 {
 		return
+	}
+	hidden := make([]string, len(entries))
+	for i, e := range entries {
+		hidden[i] = strings.Join(scenarios[e], ", ") + " " + e
 	}
 	from := "estimated from the baseline's recordings"
 	if assumed {
 		from = fmt.Sprintf("gate.drift, assumed until the baseline has %d recordings", MinSpreadRecordings)
 	}
 	c.warn("the stored baseline moves too much between invocations on this runner (%s) to tell a change of the fail tolerance from drift: %s; compare in A/B mode (run -against REV; the Action's default on pull requests), which measures both revisions side by side",
-		from, strings.Join(hidden, ", "))
+		from, strings.Join(hidden, "; "))
 }

@@ -163,9 +163,10 @@ func TestSpreadLeavesCountsAlone(t *testing.T) {
 
 // The warning users read when the assumed drift hides the fail tolerance, word for word.
 func TestSpreadWarningText(t *testing.T) {
-	v := Compare(Input{Base: newResult(scenario{"db", quiet()}), Head: newResult(scenario{"db", quiet()})}, rulesWithDrift(3))
+	two := func() *result.Result { return newResult(scenario{"json", quiet()}, scenario{"db", quiet()}) }
+	v := Compare(Input{Base: two(), Head: two()}, rulesWithDrift(3))
 	const want = "the stored baseline moves too much between invocations on this runner (gate.drift, assumed until the baseline has 3 recordings) " +
-		"to tell a change of the fail tolerance from drift: db throughput ±3.0 % (only beyond 10.7 %, fail tolerance 5 %), db p99 ±3.0 % (only beyond 12.0 %, fail tolerance 10 %); " +
+		"to tell a change of the fail tolerance from drift: json, db throughput ±3.0 % (only beyond 11.5 %, fail tolerance 5 %); json, db p99 ±3.0 % (only beyond 13.1 %, fail tolerance 10 %); " +
 		"compare in A/B mode (run -against REV; the Action's default on pull requests), which measures both revisions side by side"
 	if !slices.Contains(v.Warnings, want) {
 		t.Errorf("warnings %q\nwant %q", v.Warnings, want)
