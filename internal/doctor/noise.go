@@ -141,8 +141,8 @@ func Noise(res *result.Result, opt NoiseOptions) *NoiseReport {
 	r := &NoiseReport{Suite: res.Suite, Profile: res.Profile, Design: DesignStored, Runs: opt.Runs, MaxRuns: max(opt.MaxRuns, opt.Runs),
 		Alpha: opt.Rules.Alpha, Gated: m, Power: DefaultPower, Method: Method, Target: opt.Target}
 	sens := r.sensitivity(opt)
-	paired := *sens
-	paired.Paired = true
+	paired := &Sensitivity{Threshold: sens.Threshold, ConfirmThreshold: sens.ConfirmThreshold, ConfirmRatio: sens.ConfirmRatio,
+		Trials: sens.Trials, Paired: true} // its own memo: a copy of sens would share its maps
 	if opt.Base != nil {
 		r.Design, r.Duet = DesignAB, res.Definition["load.duet"] == "true"
 		if paired.reaches(opt.Runs) {
@@ -151,7 +151,7 @@ func Noise(res *result.Result, opt NoiseOptions) *NoiseReport {
 	}
 	for _, sc := range res.Scenarios {
 		r.Measured = max(r.Measured, len(sc.Runs))
-		model := noiseModel{opt: opt, unpaired: sens, paired: &paired, hash: res.DefinitionHash}
+		model := noiseModel{opt: opt, unpaired: sens, paired: paired, hash: res.DefinitionHash}
 		if opt.Base != nil {
 			model.base = opt.Base.Scenario(sc.Name)
 		}

@@ -186,24 +186,49 @@ func (s *Sensitivity) added(n int) int {
 	return int(math.Round(float64(n) * s.ConfirmRatio))
 }
 
+// stages are the critical values of the simulated gate with n runs (pairs) per side: the
+// first stage's, and the confirmation stage's on n+extra head runs (pairs) when it adds
+// any and its test can reach its threshold.
+type stages struct {
+	first, second, extra int
+	confirm              bool
+}
+
+// stages finds them with critical(heads, threshold), the test's critical value for n runs
+// against heads (n pairs: heads); ok is false when the first stage can never reject.
+func (s *Sensitivity) stages(n int, critical func(heads int, threshold float64) (int, bool)) (stages, bool) {
+	first, ok := critical(n, s.Threshold)
+	if !ok {
+		return stages{}, false
+	}
+	st := stages{first: first}
+	if s.confirms(n) {
+		st.extra = s.added(n)
+		st.second, st.confirm = critical(n+st.extra, s.ConfirmThreshold)
+		if !st.confirm {
+			st.extra = 0
+		}
+	}
+	return st, true
+}
+
+// powerQuantile is the Power-quantile of the smallest shifts each simulated invocation
+// rejected, never below 0.
+func (s *Sensitivity) powerQuantile(smallest []float64) float64 {
+	slices.Sort(smallest)
+	return math.Max(smallest[int(math.Ceil(s.power()*float64(len(smallest))))-1], 0)
+}
+
 // simulate estimates Shift(n, warn).
 func (s *Sensitivity) simulate(n int, warn float64) float64 {
 	if s.Paired {
 		return s.simulatePairs(n, warn)
 	}
-	u1, ok := s.criticalU(n, n, s.Threshold)
+	st, ok := s.stages(n, func(heads int, threshold float64) (int, bool) { return s.criticalU(n, heads, threshold) })
 	if !ok {
 		return math.Inf(1)
 	}
-	confirm := s.confirms(n)
-	extra := 0
-	var u2 int
-	if confirm {
-		extra = s.added(n)
-		if u2, ok = s.criticalU(n, n+extra, s.ConfirmThreshold); !ok {
-			confirm = false
-		}
-	}
+	u1, u2, extra, confirm := st.first, st.second, st.extra, st.confirm
 	trials := s.trials()
 	smallest := make([]float64, trials)
 	base, head := make([]float64, n), make([]float64, n+extra)
@@ -226,8 +251,7 @@ func (s *Sensitivity) simulate(n int, warn float64) float64 {
 		}
 		smallest[i] = d
 	}
-	slices.Sort(smallest)
-	return math.Max(smallest[int(math.Ceil(s.power()*float64(trials)))-1], 0)
+	return s.powerQuantile(smallest)
 }
 
 // simulatePairs estimates Shift(n, warn) for the paired test. The pairs' differences are
@@ -235,19 +259,11 @@ func (s *Sensitivity) simulate(n int, warn float64) float64 {
 // negative ranks reaches its critical value w, which happens exactly when δ exceeds the
 // w-th smallest Walsh average (zᵢ + zⱼ)/2, i ≤ j, of z (Tukey's identity).
 func (s *Sensitivity) simulatePairs(n int, warn float64) float64 {
-	w1, ok := compare.SignedRankCritical(n, s.Threshold)
+	st, ok := s.stages(n, compare.SignedRankCritical)
 	if !ok {
 		return math.Inf(1)
 	}
-	confirm := s.confirms(n)
-	extra := 0
-	var w2 int
-	if confirm {
-		extra = s.added(n)
-		if w2, ok = compare.SignedRankCritical(n+extra, s.ConfirmThreshold); !ok {
-			confirm = false
-		}
-	}
+	w1, w2, extra, confirm := st.first, st.second, st.extra, st.confirm
 	trials := s.trials()
 	smallest := make([]float64, trials)
 	z := make([]float64, n+extra)
@@ -264,8 +280,7 @@ func (s *Sensitivity) simulatePairs(n int, warn float64) float64 {
 		}
 		smallest[i] = d
 	}
-	slices.Sort(smallest)
-	return math.Max(smallest[int(math.Ceil(s.power()*float64(trials)))-1], 0)
+	return s.powerQuantile(smallest)
 }
 
 // kthWalsh is the k-th smallest (from 1) Walsh average (zᵢ + zⱼ)/2, i ≤ j, of z.
