@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/cpuset"
 	"github.com/stackgate/stackgate/internal/stack"
 )
 
@@ -15,7 +16,11 @@ func Preflight(s *config.Suite) error { return s.CheckMachine(thisMachine{}) }
 // thisMachine answers config.Machine's questions about the machine stackgate runs on.
 type thisMachine struct{}
 
-func (thisMachine) CheckCPUs(cpus []int) error  { return stack.CheckCPUs(cpus) }
+func (thisMachine) CheckCPUs(cpus []int) error { return stack.CheckCPUs(cpus) }
+func (thisMachine) CheckPartition(loadCPUs []int) error {
+	_, err := cpuset.Rest(loadCPUs)
+	return err
+}
 func (thisMachine) CheckUser(name string) error { return stack.CheckUser(name) }
 func (thisMachine) IsRoot() bool                { return os.Geteuid() == 0 }
 

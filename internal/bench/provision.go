@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/cpuset"
 	"github.com/stackgate/stackgate/internal/pg"
 	"github.com/stackgate/stackgate/internal/result"
 	"github.com/stackgate/stackgate/internal/stack"
@@ -30,6 +31,10 @@ type measurement struct {
 
 	db    *pg.Server
 	binds []stack.Bind // what the stack's processes see instead of the machine's files ([hosts])
+
+	// stackCPUs are where the stack's processes without cpus of their own, and
+	// PostgreSQL, run when load.cpus partitions the machine (nil: anywhere).
+	stackCPUs []int
 
 	postgreSQL string // the server's major version, for the fingerprint
 	batch      Batch  // what Session.Measure is running
@@ -60,6 +65,13 @@ func (m *measurement) provision(ctx context.Context, body func() error) error {
 	}
 	if err := m.writeHosts(); err != nil {
 		return err
+	}
+	if len(m.suite.Load.CPUs) > 0 {
+		rest, err := cpuset.Rest(m.suite.Load.CPUs)
+		if err != nil {
+			return fmt.Errorf("load.cpus: %w", err)
+		}
+		m.stackCPUs = rest
 	}
 	if err := os.MkdirAll(m.tempDir(), 0o700); err != nil {
 		return fmt.Errorf("creating the steps' temporary directory: %w", err)
@@ -185,6 +197,7 @@ func (m *measurement) startDatabase(ctx context.Context) error {
 		Settings: m.suite.DatabaseSettings(),
 		Database: m.suite.Database.Name,
 		Env:      m.opt.Env,
+		CPUs:     m.stackCPUs,
 	})
 	if err != nil {
 		return fmt.Errorf("starting PostgreSQL: %w", err)

@@ -151,6 +151,7 @@ func (m *measurement) runOne(ctx context.Context, s *side, sc config.Scenario, n
 		Connections: m.suite.ScenarioConnections(sc),
 		Timeout:     timeout,
 		Check:       load.Check{Status: sc.Expect.Status, BodyContains: sc.Expect.BodyContains},
+		CPUs:        m.suite.Load.CPUs,
 	}
 	// Each phase is a load.Run of its own, and a closed loop returns only once its last
 	// requests are answered (its drain): the next phase starts with nothing of the one
@@ -278,6 +279,9 @@ func (m *measurement) startStack(ctx context.Context, s *side, scenario string, 
 		logs[p.Name] = rel
 		sp.User = p.User
 		sp.CPUs = p.CPUs
+		if len(sp.CPUs) == 0 {
+			sp.CPUs = m.stackCPUs
+		}
 		sp.Addr = s.addrs[p.Name]
 		sp.Binds = m.binds
 		sp.Grace = p.Grace.Duration

@@ -118,6 +118,10 @@ type Load struct {
 	// derived from today's throughput would drift with the code under test.
 	Rate    float64  `toml:"rate"`
 	Timeout Duration `toml:"timeout"`
+	// CPUs partition the machine: the load generator's loops run on these CPUs, and the
+	// stack's processes without cpus of their own, and PostgreSQL, on the others.
+	// Empty: nothing is pinned.
+	CPUs []int `toml:"cpus"`
 }
 
 // Quick is the short profile selected by -quick, for local tries and CI.

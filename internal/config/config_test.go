@@ -89,6 +89,9 @@ func TestErrors(t *testing.T) {
 			`path = "/hello"`, "path = \"hello\"\nmethod = \"FETCH\"\nexpect.status = 42\nheaders = { Host = \"x\" }", 1)},
 		{"processes", strings.Replace(minimal, `ready = { http = "/healthz" }`,
 			"ready = { http = \"healthz\", tcp = true }\ncpus = [1, 1, -2]\n\n[[process]]\nname = \"app\"\nrun = []\nready = { log = \"(\" }", 1)},
+		// The load generator's CPUs are its own: a process pinned there is refused.
+		{"partition", strings.Replace(strings.Replace(minimal, "rate = 100", "rate = 100\ncpus = [0, 0, -1]", 1),
+			`ready = { http = "/healthz" }`, "ready = { http = \"/healthz\" }\ncpus = [1, 0]", 1)},
 		{"target", strings.Replace(minimal, "[load]", "[[process]]\nname = \"proxy\"\nrun = [\"nginx\"]\n\n[load]\ntarget = \"ap\"", 1)},
 		{"database", strings.Replace(minimal, "[load]",
 			"[database]\nname = \"template1\"\nsettings = { port = 5, work_mem = [1] }\n[[database.setup]]\nsql = \"a.sql\"\nrun = [\"x\"]\n[[database.setup]]\ndir = \"x\"\n\n[load]", 1)},

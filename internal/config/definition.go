@@ -46,6 +46,7 @@ func (s *Suite) Definition() Definition {
 	d.put("load.timeout", s.Load.Timeout.String())
 	d.put("load.warmup", s.Load.Warmup.String())
 	d.put("load.duration", s.Load.Duration.String())
+	d.put("load.cpus", s.Load.CPUs)
 	if s.Duet {
 		d.put("load.duet", true)
 	}

@@ -7,6 +7,8 @@ import "fmt"
 type Machine interface {
 	// CheckCPUs is nil when stackgate may pin processes to every CPU listed.
 	CheckCPUs(cpus []int) error
+	// CheckPartition is nil when CPUs stackgate may use remain besides those listed.
+	CheckPartition(loadCPUs []int) error
 	// CheckUser is nil when stackgate can run a process as the named user.
 	CheckUser(name string) error
 	// IsRoot reports whether stackgate runs as root.
@@ -23,6 +25,13 @@ func (s *Suite) CheckMachine(m Machine) error {
 		ps.add("hosts", "mapping host names needs root: stackgate gives the stack's processes "+
 			"a private /etc/hosts in a mount namespace of their own. Run stackgate as root, or remove "+
 			"[hosts] and pass the addresses to the app instead (e.g. env = { DB_HOST = \"{host:pool}\" })")
+	}
+	if err := m.CheckCPUs(s.Load.CPUs); err != nil {
+		ps.add("load.cpus", "%v", err)
+	} else if len(s.Load.CPUs) > 0 {
+		if err := m.CheckPartition(s.Load.CPUs); err != nil {
+			ps.add("load.cpus", "%v", err)
+		}
 	}
 	for i, p := range s.Processes {
 		at := fmt.Sprintf("process[%d]", i)

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,13 @@ func (fakeMachine) CheckCPUs(cpus []int) error {
 		if c > 1 {
 			return errors.New("CPU " + string(rune('0'+c)) + " is not available")
 		}
+	}
+	return nil
+}
+
+func (fakeMachine) CheckPartition(loadCPUs []int) error {
+	if slices.Contains(loadCPUs, 0) && slices.Contains(loadCPUs, 1) {
+		return errors.New("CPUs 0-1 are all of the CPUs stackgate may use: leave at least one to the stack and PostgreSQL")
 	}
 	return nil
 }
@@ -43,6 +52,16 @@ func TestCheckMachine(t *testing.T) {
 		t.Fatalf("error %T %v, want *config.Error", err, err)
 	}
 	golden(t, "testdata/errors/machine.golden", err.Error()+"\n")
+
+	partitioned := mustParse(t, strings.Replace(minimal, "rate = 100", "rate = 100\ncpus = [0]", 1))
+	if err := partitioned.CheckMachine(fakeMachine{}); err != nil {
+		t.Errorf("load.cpus leaving CPU 1 to the stack: %v", err)
+	}
+	for _, cpus := range []string{"[0, 1]", "[2]"} {
+		all := mustParse(t, strings.Replace(minimal, "rate = 100", "rate = 100\ncpus = "+cpus, 1))
+		err := all.CheckMachine(fakeMachine{})
+		golden(t, "testdata/errors/machine-load-cpus-"+strings.Trim(strings.ReplaceAll(cpus, ", ", "-"), "[]")+".golden", fmt.Sprint(err)+"\n")
+	}
 
 	fixed := mustParse(t, fixedSuite)
 	if err := fixed.CheckMachine(fakeMachine{root: true}); err != nil {

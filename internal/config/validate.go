@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -165,8 +166,24 @@ func validateCPUs(ps *problems, at string, cpus []int) {
 	}
 }
 
+// sharedCPU is a CPU listed in both a and b.
+func sharedCPU(a, b []int) (int, bool) {
+	for _, c := range a {
+		if slices.Contains(b, c) {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
 func validateLoad(ps *problems, s *Suite, set func(string) bool) {
 	l := s.Load
+	validateCPUs(ps, "load.cpus", l.CPUs)
+	for i, p := range s.Processes {
+		if c, ok := sharedCPU(p.CPUs, l.CPUs); ok {
+			ps.add(fmt.Sprintf("process[%d].cpus", i), "CPU %d is the load generator's (load.cpus): pin the process to other CPUs, or leave out cpus to run it on the rest", c)
+		}
+	}
 	if l.Target == "" && len(s.Processes) > 1 {
 		ps.add("load.target", "missing: name the process that receives the load (the stack has several)")
 	} else if l.Target != "" && len(s.Processes) > 0 && s.TargetProcess().Name == "" {

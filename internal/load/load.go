@@ -39,7 +39,10 @@ type Options struct {
 	Timeout  time.Duration // per request (0 = DefaultTimeout)
 	Pipeline int           // requests in flight per connection (0 or 1: none pipelined, as browsers do)
 	Loops    int           // event loops, one OS thread each (0 = one per CPU the process may use, at most Connections)
-	Check    Check
+	// CPUs the loops' threads are pinned to (nil: not pinned, they run where the
+	// kernel puts them); with Loops 0 there is one loop per CPU listed.
+	CPUs  []int
+	Check Check
 }
 
 // Errors counts failed requests by kind.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 const window = 300 * time.Millisecond
@@ -511,4 +514,54 @@ func TestClosedLoopDrainGivesUpAtTheTimeout(t *testing.T) {
 	if res.Abandoned < 1 || res.Abandoned > conns || res.Errors.Timeout == 0 || res.Requests != 0 {
 		t.Errorf("abandoned %d, timeouts %d, requests %d; want the requests in flight at the end abandoned, the window's timeouts counted", res.Abandoned, res.Errors.Timeout, res.Requests)
 	}
+}
+
+// Loops pinned to CPUs run there while the phase lasts and leave no thread pinned after.
+func TestLoopsPinnedToCPUs(t *testing.T) {
+	available, err := cpuset.Thread()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := available.List()
+	if len(all) < 2 {
+		t.Skip("one CPU available: a pinned thread cannot be told from the others")
+	}
+	last := all[len(all)-1:]
+	var pinnedDuring atomic.Int32
+	srv := startHTTPServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if pinnedDuring.Load() == 0 {
+			pinnedDuring.Store(int32(threadsPinnedTo(t, cpuset.Format(last))))
+		}
+		hello(w, r)
+	})
+	res := mustRun(t, Request{URL: srv.URL}, Options{Connections: 2, Duration: window, CPUs: last})
+	if res.Generator.Loops != 1 {
+		t.Errorf("%d loops, want one per CPU listed", res.Generator.Loops)
+	}
+	if got := pinnedDuring.Load(); got < 1 {
+		t.Errorf("%d threads pinned to CPU %v during the phase, want the loop's", got, last)
+	}
+	if got := threadsPinnedTo(t, cpuset.Format(last)); got != 0 {
+		t.Errorf("%d threads still pinned to CPU %v after the phase, want none", got, last)
+	}
+	if _, err := Run(t.Context(), Request{URL: srv.URL}, Options{Connections: 1, Duration: window, CPUs: []int{cpuset.Max + 1}}); err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Errorf("a CPU the machine lacks: error %v, want one saying it is not available", err)
+	}
+}
+
+// threadsPinnedTo counts this process's threads whose Cpus_allowed_list is list.
+func threadsPinnedTo(t *testing.T, list string) int {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	n := 0
+	for _, task := range tasks {
+		data, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
+		if err == nil && strings.Contains(string(data), "Cpus_allowed_list:\t"+list+"\n") {
+			n++
+		}
+	}
+	return n
 }

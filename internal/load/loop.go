@@ -2,9 +2,12 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 const (
@@ -89,7 +92,12 @@ func (l *loop) addConn() {
 // stop after the window, or when the phase is stopped.
 func (l *loop) run() {
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	unpin, err := pinThread(l.e.opt.CPUs)
+	if err != nil {
+		l.e.fail(err) // the loop sees the phase stopped and ends as usual
+		unpin = runtime.UnlockOSThread
+	}
+	defer unpin()
 	setTimerSlack(timerSlack)
 	defer setTimerSlack(0)
 	defer l.closeSockets()
@@ -587,4 +595,26 @@ func (l *loop) closeSockets() {
 	for i := range l.conns {
 		l.closeSocket(int32(i))
 	}
+}
+
+// pinThread pins the calling locked thread to cpus (none: leaves it as it is) and returns
+// what ends the pinning: it restores the mask and unlocks the thread — or, when the mask
+// cannot be restored, keeps the thread locked, so that Go ends it with the goroutine
+// rather than run other code on the loop's CPUs.
+func pinThread(cpus []int) (unpin func(), err error) {
+	if len(cpus) == 0 {
+		return runtime.UnlockOSThread, nil
+	}
+	old, err := cpuset.Thread()
+	if err != nil {
+		return nil, err
+	}
+	if err := cpuset.SetThread(cpuset.Of(cpus)); err != nil {
+		return nil, fmt.Errorf("pinning the load generator to CPUs %s: %w", cpuset.Format(cpus), err)
+	}
+	return func() {
+		if cpuset.SetThread(old) == nil {
+			runtime.UnlockOSThread()
+		}
+	}, nil
 }

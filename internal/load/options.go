@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 // maxBodyContains bounds Check.BodyContains: every connection keeps two buffers of about
@@ -46,7 +48,13 @@ func (o Options) normalized() (Options, error) {
 	if o.RampTo == 0 {
 		o.RampTo = o.Rate
 	}
-	if o.Loops == 0 {
+	if err := cpuset.Check(o.CPUs); err != nil {
+		return o, fmt.Errorf("load options: %w", err)
+	}
+	switch {
+	case o.Loops == 0 && len(o.CPUs) > 0:
+		o.Loops = len(o.CPUs)
+	case o.Loops == 0:
 		o.Loops = DefaultLoops()
 	}
 	o.Loops = min(o.Loops, o.Connections)

@@ -51,6 +51,8 @@ type Options struct {
 	// Env is the environment initdb, postgres and psql start from (stack.Environ: without
 	// credentials, since setup SQL can run programs); nil is an empty environment.
 	Env []string
+	// CPUs the server (and every backend it forks) is pinned to; nil: not pinned.
+	CPUs []int
 }
 
 func (opt Options) validate() error {
@@ -135,7 +137,7 @@ func (s *Server) initdb(ctx context.Context) error {
 	}
 	return stack.Run(ctx, stack.Process{
 		Name: "initdb", Argv: argv, Env: s.serverEnv(), Dir: s.layout.base,
-		User: s.runAs.name, LogPath: s.opt.LogPath,
+		User: s.runAs.name, LogPath: s.opt.LogPath, CPUs: s.opt.CPUs,
 	})
 }
 
@@ -178,7 +180,7 @@ func (s *Server) startServer(ctx context.Context) error {
 	}
 	procs, err := stack.Start(ctx, []stack.Process{{
 		Name: "postgres", Argv: argv, Env: s.serverEnv(), Dir: s.layout.base, User: s.runAs.name,
-		LogPath: s.opt.LogPath, StopSignal: syscall.SIGINT, Grace: DefaultStopGrace,
+		LogPath: s.opt.LogPath, StopSignal: syscall.SIGINT, Grace: DefaultStopGrace, CPUs: s.opt.CPUs,
 	}})
 	if err != nil {
 		return err

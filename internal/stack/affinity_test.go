@@ -7,15 +7,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 func TestCPUPinning(t *testing.T) {
-	available, err := threadAffinity()
+	available, err := cpuset.Thread()
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := formatCPUList(available.list())
-	for _, cpu := range available.list() {
+	all := cpuset.Format(available.List())
+	for _, cpu := range available.List() {
 		t.Run(fmt.Sprintf("cpu %d", cpu), func(t *testing.T) {
 			// A shell that prints the pid of its own child: both must be pinned.
 			p := Process{
@@ -55,23 +57,6 @@ func assertOwnThreadsUnpinned(t *testing.T, want string) {
 		m := regexp.MustCompile(`Cpus_allowed_list:\s*(\S+)`).FindSubmatch(data)
 		if m != nil && string(m[1]) != want {
 			t.Errorf("thread %s of stackgate left with Cpus_allowed_list %s, want %s", task.Name(), m[1], want)
-		}
-	}
-}
-
-func TestFormatCPUList(t *testing.T) {
-	tests := []struct {
-		cpus []int
-		want string
-	}{
-		{nil, ""},
-		{[]int{3}, "3"},
-		{[]int{0, 1, 2, 3}, "0-3"},
-		{[]int{0, 2, 3, 4, 7}, "0,2-4,7"},
-	}
-	for _, tt := range tests {
-		if got := formatCPUList(tt.cpus); got != tt.want {
-			t.Errorf("formatCPUList(%v) = %q, want %q", tt.cpus, got, tt.want)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 func startStack(t *testing.T, procs ...Process) *Stack {
@@ -237,7 +239,7 @@ func TestStartRejectsInvalidProcesses(t *testing.T) {
 		{"duplicate", []Process{{Name: "x", Argv: []string{"/bin/true"}}, {Name: "x", Argv: []string{"/bin/true"}}}, "duplicate name"},
 		{"http without addr", []Process{{Name: "x", Argv: []string{"/bin/true"}, Ready: Ready{HTTP: "/"}}}, "needs Addr"},
 		{"log line without log", []Process{{Name: "x", Argv: []string{"/bin/true"}, Ready: Ready{LogLine: regexp.MustCompile(`.`)}}}, "needs LogPath"},
-		{"missing cpu", []Process{{Name: "x", Argv: []string{"/bin/true"}, CPUs: []int{maxCPUs + 1}}}, fmt.Sprintf("CPU %d is not available", maxCPUs+1)},
+		{"missing cpu", []Process{{Name: "x", Argv: []string{"/bin/true"}, CPUs: []int{cpuset.Max + 1}}}, fmt.Sprintf("CPU %d is not available", cpuset.Max+1)},
 		{"unknown executable", []Process{{Name: "x", Argv: []string{"no-such-program-xyz"}}}, `executable "no-such-program-xyz" not found`},
 		{"unknown user", []Process{{Name: "x", Argv: []string{"/bin/true"}, User: "no-such-user-xyz"}}, `user "no-such-user-xyz" does not exist on this machine`},
 	}
