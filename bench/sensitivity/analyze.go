@@ -14,6 +14,7 @@ import (
 	"github.com/stackgate/stackgate/internal/baseline"
 	"github.com/stackgate/stackgate/internal/compare"
 	gateconfig "github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/doctor"
 	"github.com/stackgate/stackgate/internal/gate"
 	"github.com/stackgate/stackgate/internal/metric"
 	"github.com/stackgate/stackgate/internal/result"
@@ -23,7 +24,7 @@ import (
 type invocation struct {
 	N       int     `json:"n"`
 	Cost    int     `json:"cost_us"`
-	Design  string  `json:"design,omitempty"` // "turns" (ABBA; also when empty), "duet" or "stored"
+	Design  string  `json:"design,omitempty"` // "turns" (ABBA; also when empty), "duet", "pinned" (a duet with load.cpus) or "stored"
 	Dir     string  `json:"dir"`
 	Exit    int     `json:"exit"`
 	Seconds float64 `json:"seconds"`
@@ -154,7 +155,7 @@ func (inv invocation) line() string {
 		100*medianChange(inv.Pairs[metric.CPUPerRequest]), inv.Runs, inv.Seconds)
 }
 
-// design is how the invocation measured: "turns" or "duet".
+// design is how the invocation measured: "turns", "duet", "pinned" or "stored".
 func (inv invocation) design() string {
 	if inv.Design == "" {
 		return "turns"
@@ -182,7 +183,7 @@ type design struct {
 	flag func(inv invocation) bool
 }
 
-// designs judge the throughput of the scenario (CPU per request for the last) at the
+// designs judge the throughput of the scenario (CPU per request, and p99, for the last) at the
 // per-metric level a single regression faces among the scenario's 3 gated metrics at the
 // gate's α (0.01/3, no confirmation stage), with a warn tolerance.
 func designs() []design {
@@ -208,6 +209,17 @@ func designs() []design {
 				return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > tol
 			}})
 	}
+	// p99 at its default warn tolerance: the latency-bound scenario's gated metric.
+	const p99Warn = 0.05
+	out = append(out,
+		design{fmt.Sprintf("unpaired Mann-Whitney, p99, warn %.1f %%", 100*p99Warn), func(inv invocation) bool {
+			h, b := inv.Head[metric.P99], inv.Base[metric.P99]
+			return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterLower) <= level && relMedian(h, b) > p99Warn
+		}},
+		design{fmt.Sprintf("paired signed-rank, p99, warn %.1f %%", 100*p99Warn), func(inv invocation) bool {
+			d := inv.Pairs[metric.P99]
+			return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > p99Warn
+		}})
 	return out
 }
 
@@ -222,7 +234,7 @@ func printTable(out io.Writer, c config, all []invocation) {
 	for _, inv := range all {
 		byDesign[inv.design()] = append(byDesign[inv.design()], inv)
 	}
-	for _, d := range []string{"turns", "duet", "stored"} {
+	for _, d := range []string{"turns", "duet", "pinned", "stored"} {
 		if len(byDesign[d]) > 0 {
 			fmt.Fprintf(out, "== measured in %s\n", d)
 			printDesignTable(out, c, byDesign[d])
@@ -324,27 +336,25 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 	if all[0].design() == "stored" {
 		kind = ""
 	}
-	fmt.Fprintf(out, "%-58s", "effect: median of "+kind+"throughput changes")
-	for _, cost := range costs {
-		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.Throughput))
-	}
-	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-58s", "effect: median of "+kind+"cpu_per_req changes")
-	for _, cost := range costs {
-		fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], metric.CPUPerRequest))
-	}
-	fmt.Fprintln(out)
-	if kind != "" { // pairs
-		fmt.Fprintf(out, "%-58s", "spread of paired throughput changes (IQR)")
+	for _, name := range pairedMetrics {
+		fmt.Fprintf(out, "%-58s", "effect: median of "+kind+name+" changes")
 		for _, cost := range costs {
-			fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.Throughput))
+			fmt.Fprintf(out, "  %+9.2f%%", 100*pooledMedian(byCost[cost], name))
 		}
 		fmt.Fprintln(out)
-		fmt.Fprintf(out, "%-58s", "spread of paired cpu_per_req changes (IQR)")
+	}
+	for _, name := range pairedMetrics {
+		if kind == "" { // no pairs
+			break
+		}
+		fmt.Fprintf(out, "%-58s", "spread of paired "+name+" changes (IQR)")
 		for _, cost := range costs {
-			fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], metric.CPUPerRequest))
+			fmt.Fprintf(out, "  %9.2f%%", 100*pooledIQR(byCost[cost], name))
 		}
 		fmt.Fprintln(out)
+	}
+	if kind != "" {
+		printDetectable(out, byCost[0])
 	}
 	fmt.Fprintf(out, "%-58s", "seconds per invocation (median; measuring)")
 	for _, cost := range costs {
@@ -356,6 +366,32 @@ func printDesignTable(out io.Writer, c config, all []invocation) {
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "\n(designs after the first re-judge the same runs; level %.4f = α 0.01 over 3 gated metrics; %s)\n", 0.01/3, strings.Join(c.extra, " "))
+}
+
+// detectablePairs are the numbers of pairs printDetectable models: the default runs, with
+// the confirmation stage's, and what a duet measures in 6 minutes (12.3 s a pair here).
+var detectablePairs = []int{12, 24, 29}
+
+// printDetectable prints the throughput change the paired signed-rank test (level
+// 0.01/3, no confirmation) finds with 90 % power at several numbers of pairs, for
+// pairs as spread as the A/A invocations' (the standard deviation of all their pairs'
+// log ratios, so drift between invocations counts too): what more pairs — a longer fixed
+// design, or the most a sequential one could spend — would buy on this machine.
+func printDetectable(out io.Writer, aa []invocation) {
+	var logs []float64
+	for _, inv := range aa {
+		logs = append(logs, inv.Pairs[metric.Throughput]...)
+	}
+	if len(logs) < 3 {
+		return
+	}
+	sd := compare.StdDev(logs)
+	sens := doctor.Sensitivity{Threshold: 0.01 / 3, Paired: true, Power: 0.9}
+	fmt.Fprintf(out, "A/A throughput pairs: sd of log ratios %.2f %%; detectable at 90 %% power with", 100*sd)
+	for _, n := range detectablePairs {
+		fmt.Fprintf(out, " %d pairs %.1f %%;", n, 100*math.Expm1(sens.Detectable(n, sd, 0)))
+	}
+	fmt.Fprintln(out)
 }
 
 // pooledMedian is the median of the invocations' pairs' changes, or without pairs (a

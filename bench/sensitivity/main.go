@@ -6,12 +6,14 @@
 // per invocation. It also re-judges the same runs with alternative analyses (see
 // analyses), so one set of measurements compares the designs.
 //
-//	go run ./bench/sensitivity -stack refstack -costs 0,1,2,4 -k 5 -designs turns,duet
+//	go run ./bench/sensitivity -stack refstack -costs 0,1,2,4 -k 5 -designs duet,pinned
+//	go run ./bench/sensitivity -scenario slow -knob delay -costs 0,1000 -designs duet
 //
-// The stacks: refstack (the reference stack's /db; the cost is REFSTACK_CPU_US, read from
-// a file of each revision's own tree, so A/B mode sees a code change) and flask (the Flask
-// example's /db; the cost is CPU burnt in a WSGI middleware, read the same way). It needs
-// PostgreSQL's server binaries, and Debian's Flask and Gunicorn for the flask stack.
+// The stacks: refstack (the reference stack's /db; the cost is REFSTACK_CPU_US, or with
+// -knob delay REFSTACK_DELAY for a latency-bound scenario, read from a file of each
+// revision's own tree, so A/B mode sees a code change) and flask (the Flask example's /db;
+// the cost is CPU burnt in a WSGI middleware, read the same way). It needs PostgreSQL's
+// server binaries, and Debian's Flask and Gunicorn for the flask stack.
 package main
 
 import (
@@ -35,7 +37,8 @@ import (
 type config struct {
 	stack    string
 	scenario string
-	costs    []int // µs of CPU per request added by the head revision
+	knob     string // refstack: what the cost is, "cpu" (µs of CPU) or "delay" (µs of sleep)
+	costs    []int  // µs of CPU per request added by the head revision
 	k        int
 	runs     int
 	extra    []string
@@ -44,7 +47,7 @@ type config struct {
 	keep     bool
 	confirm  bool     // false: no confirmation stage (gate.max_runs = runs), so every design judges the same runs
 	analyze  string   // a directory of earlier invocations (-out) to print the table of, measuring nothing
-	designs  []string // "turns" (A/B, ABBA), "duet" (A/B, the default) and/or "stored" (against a baseline recorded first)
+	designs  []string // "turns" (A/B, ABBA), "duet" (A/B, the default), "pinned" (a duet with the CPUs partitioned) and/or "stored" (against a baseline recorded first)
 	records  int      // with "stored": how many times the baseline is recorded, in a row, before the trials
 }
 
@@ -118,6 +121,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("sensitivity", flag.ContinueOnError)
 	fs.StringVar(&c.stack, "stack", "refstack", "the stack: refstack or flask")
 	fs.StringVar(&c.scenario, "scenario", "db", "the scenario measured")
+	fs.StringVar(&c.knob, "knob", "cpu", "refstack: what the head's cost is, cpu (µs of CPU burnt per request, REFSTACK_CPU_US) or delay (µs slept per request, REFSTACK_DELAY: latency without CPU, for the p99 of a latency-bound scenario such as slow)")
 	fs.StringVar(&costs, "costs", "0,1,2,4", "µs of CPU per request the head adds, comma-separated (0: A/A)")
 	fs.IntVar(&c.k, "k", 5, "invocations per cost")
 	fs.IntVar(&c.runs, "runs", 0, "runs per side of each invocation (0: the suite's gate.runs)")
@@ -125,7 +129,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "sensitivity-out", "`directory` for the invocations' results and a JSON line per invocation")
 	fs.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed of the shuffled order")
 	fs.BoolVar(&c.keep, "keep", false, "keep the throwaway repository")
-	fs.StringVar(&designs, "designs", "turns", "how the gate measures, comma-separated: turns (A/B, ABBA, run -turns), duet (A/B, the default) and/or stored (against a baseline of cost 0 recorded before the trials); several are interleaved in one shuffled plan")
+	fs.StringVar(&designs, "designs", "turns", "how the gate measures, comma-separated: turns (A/B, ABBA, run -turns), duet (A/B, the default), pinned (a duet with [load] cpus = [0]: the load generator on CPU 0, the stacks and PostgreSQL on the rest) and/or stored (against a baseline of cost 0 recorded before the trials); several are interleaved in one shuffled plan")
 	fs.IntVar(&c.records, "records", 3, "with -designs stored: how many times the baseline is recorded in a row before the trials (its history estimates drift)")
 	fs.StringVar(&c.analyze, "analyze", "", "print the table of the invocations recorded in `directory` (an earlier -out) and measure nothing")
 	fs.BoolVar(&c.confirm, "confirm", true, "let the gate add confirmation runs (false: the designs judge the same fixed runs)")
@@ -140,13 +144,16 @@ func parseFlags(args []string) (config, error) {
 		c.costs = append(c.costs, n)
 	}
 	for _, d := range strings.Split(designs, ",") {
-		if d = strings.TrimSpace(d); d != "turns" && d != "duet" && d != "stored" {
-			return c, fmt.Errorf("-designs %q: turns, duet and/or stored", designs)
+		if d = strings.TrimSpace(d); !slices.Contains([]string{"turns", "duet", "pinned", "stored"}, d) {
+			return c, fmt.Errorf("-designs %q: turns, duet, pinned and/or stored", designs)
 		}
 		c.designs = append(c.designs, strings.TrimSpace(d))
 	}
 	if c.stack != "refstack" && c.stack != "flask" {
 		return c, fmt.Errorf("-stack %q: refstack or flask", c.stack)
+	}
+	if c.knob != "cpu" && (c.knob != "delay" || c.stack != "refstack") {
+		return c, fmt.Errorf("-knob %q: cpu, or delay with -stack refstack", c.knob)
 	}
 	c.extra = strings.Fields(extra)
 	var err error
@@ -204,7 +211,7 @@ func invoke(ctx context.Context, c config, bin, repo string, t trial, n int) (in
 	if err := command(ctx, repo, nil, "git", "checkout", "-q", revision(cost)); err != nil {
 		return inv, err
 	}
-	args := []string{"run", "-out", inv.Dir}
+	args := []string{"run", "-out", inv.Dir, "-config", filepath.Join(repo, suiteFile(t.design))}
 	switch t.design {
 	case "stored":
 		args = append(args, "-baselines", baselineDir(c))
@@ -232,7 +239,7 @@ func recordBaseline(ctx context.Context, c config, bin, repo string, out io.Writ
 	for i := range c.records {
 		dir := filepath.Join(c.out, fmt.Sprintf("record-%d", i+1))
 		start := time.Now()
-		exit, err := stackgate(ctx, c, bin, repo, dir+".log", []string{"baseline", "update", "-out", dir, "-baselines", baselineDir(c)})
+		exit, err := stackgate(ctx, c, bin, repo, dir+".log", []string{"baseline", "update", "-out", dir, "-baselines", baselineDir(c), "-config", filepath.Join(repo, suiteFile("stored"))})
 		if err == nil && exit != 0 {
 			err = fmt.Errorf("exit %d (see %s.log)", exit, dir)
 		}
@@ -250,7 +257,7 @@ func baselineDir(c config) string { return filepath.Join(c.out, "baselines") }
 // stackgate runs the stackgate binary in repo with the harness's common flags, its output
 // to logPath, and returns its exit code.
 func stackgate(ctx context.Context, c config, bin, repo, logPath string, args []string) (int, error) {
-	args = append(args, "-config", filepath.Join(repo, "stackgate.toml"), "-runner", "sensitivity", "-lock-timeout", "2h")
+	args = append(args, "-runner", "sensitivity", "-lock-timeout", "2h")
 	if c.runs > 0 {
 		args = append(args, "-runs", strconv.Itoa(c.runs))
 	}
@@ -269,6 +276,14 @@ func stackgate(ctx context.Context, c config, bin, repo, logPath string, args []
 		return exit.ExitCode(), nil
 	}
 	return 0, err
+}
+
+// suiteFile is the suite a design measures with: the pinned design's partitions the CPUs.
+func suiteFile(design string) string {
+	if design == "pinned" {
+		return pinnedSuite
+	}
+	return "stackgate.toml"
 }
 
 // revision names the commit of a cost.

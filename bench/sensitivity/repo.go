@@ -23,7 +23,7 @@ func makeRepository(ctx context.Context, c config, dir string) (string, error) {
 	var err error
 	switch c.stack {
 	case "refstack":
-		err = writeRefstack(dir, c.scenario)
+		err = writeRefstack(dir, c.scenario, c.knob)
 	case "flask":
 		err = writeFlask(dir, c.scenario)
 	}
@@ -34,6 +34,9 @@ func makeRepository(ctx context.Context, c config, dir string) (string, error) {
 		if err := appendFixedRuns(filepath.Join(dir, "stackgate.toml"), c.runs); err != nil {
 			return "", err
 		}
+	}
+	if err := writePinned(dir); err != nil {
+		return "", err
 	}
 	git := func(args ...string) error {
 		return command(ctx, dir, []string{"GIT_AUTHOR_NAME=sensitivity", "GIT_AUTHOR_EMAIL=s@localhost",
@@ -72,8 +75,9 @@ func makeRepository(ctx context.Context, c config, dir string) (string, error) {
 }
 
 // writeRefstack copies the reference stack's source and writes a suite of one scenario
-// whose process starts with REFSTACK_CPU_US from cost_us, limited to that scenario's path.
-func writeRefstack(dir, scenario string) error {
+// whose process starts with the knob (REFSTACK_CPU_US, or REFSTACK_DELAY in µs) set from
+// cost_us, limited to that scenario's path.
+func writeRefstack(dir, scenario, knob string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -99,7 +103,11 @@ func writeRefstack(dir, scenario string) error {
 	if !ok {
 		return fmt.Errorf("refstack has no scenario %q", scenario)
 	}
-	return os.WriteFile(filepath.Join(dir, "stackgate.toml"), []byte(fmt.Sprintf(refstackSuite, sc.path, scenario, sc.path, sc.rate)), 0o644)
+	setKnob := `REFSTACK_CPU_US=$(cat cost_us)`
+	if knob == "delay" {
+		setKnob = `REFSTACK_DELAY=$(cat cost_us)us`
+	}
+	return os.WriteFile(filepath.Join(dir, "stackgate.toml"), []byte(fmt.Sprintf(refstackSuite, setKnob, sc.path, scenario, sc.path, sc.rate)), 0o644)
 }
 
 // refstackScenarios are the reference suite's scenarios: path and rate.
@@ -112,7 +120,7 @@ var refstackScenarios = map[string]struct {
 }
 
 // refstackSuite is the reference suite (stackgate.toml) with one scenario; the app burns
-// cost_us µs of CPU per request of that scenario.
+// (or sleeps) cost_us µs per request of that scenario.
 const refstackSuite = `suite = "sensitivity"
 
 [[build]]
@@ -127,7 +135,7 @@ env = { DATABASE_URL = "{database_url}" }
 
 [[process]]
 name = "app"
-run = ["sh", "-c", "REFSTACK_CPU_US=$(cat cost_us) exec \"$0\" serve -addr \"$1\" -pool 16", "{workdir}/refstack", "{addr}"]
+run = ["sh", "-c", "%s exec \"$0\" serve -addr \"$1\" -pool 16", "{workdir}/refstack", "{addr}"]
 env = { DATABASE_URL = "{database_url}", REFSTACK_KNOB_PATHS = %q }
 ready = { http = "/healthz", timeout = "30s" }
 
@@ -211,6 +219,23 @@ func keepScenario(suite, name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("the suite has no scenario %q", name)
+}
+
+// pinnedSuite is the suite of the pinned design, beside stackgate.toml in every revision.
+const pinnedSuite = "stackgate-pinned.toml"
+
+// writePinned writes the pinned design's suite: the same, with the load generator on
+// CPU 0 and the stack and PostgreSQL on the other CPUs ([load] cpus).
+func writePinned(dir string) error {
+	suite, err := os.ReadFile(filepath.Join(dir, "stackgate.toml"))
+	if err != nil {
+		return err
+	}
+	pinned := strings.Replace(string(suite), "\n[load]\n", "\n[load]\ncpus = [0]\n", 1)
+	if pinned == string(suite) {
+		return errors.New("the suite has no [load] table to add cpus to")
+	}
+	return os.WriteFile(filepath.Join(dir, pinnedSuite), []byte(pinned), 0o644)
 }
 
 // appendFixedRuns sets gate.max_runs to the runs, which leaves no room for a

@@ -295,9 +295,18 @@ var findingCases = []finding{
 	{"no suite", func(_ fstest.MapFS, opt *Options) {
 		opt.Suite = nil
 	}, "cpu pinning", Unknown, "no suite file", ""},
-	{"processes without cpus", func(_ fstest.MapFS, opt *Options) {
+	{"processes without cpus", func(tree fstest.MapFS, opt *Options) {
+		tree["proc/stat"] = procStat(4, 100000, 0)
+		opt.Wait = func() { tree["proc/stat"] = procStat(4, 100100, 0) }
 		opt.Suite.Processes = append(opt.Suite.Processes, config.Process{Name: "worker"}, config.Process{Name: "pgbouncer"})
-	}, "cpu pinning", Warn, "worker, pgbouncer not pinned: share the CPUs with the load generator", "add cpus = [1] to every [[process]] in stackgate.toml"},
+	}, "cpu pinning", Warn, "worker, pgbouncer not pinned: share the CPUs with the load generator", "add cpus = [0] under [load] in stackgate.toml"},
+	{"partitioned by load.cpus", func(_ fstest.MapFS, opt *Options) {
+		opt.Suite.Processes = append(opt.Suite.Processes, config.Process{Name: "worker"})
+		opt.Suite.Load.CPUs = []int{0}
+	}, "cpu pinning", OK, "load generator on cpus 0; the stack and PostgreSQL on the rest (app on cpus 1)", ""},
+	{"2 CPUs shared", func(_ fstest.MapFS, opt *Options) {
+		opt.Suite.Processes = append(opt.Suite.Processes, config.Process{Name: "worker"})
+	}, "cpu pinning", OK, "not partitioned: on 2 CPUs a partition would leave the stack one CPU", ""},
 	{"the stack takes every CPU", func(_ fstest.MapFS, opt *Options) {
 		opt.Suite.Processes[0].CPUs = []int{1, 0}
 	}, "cpu pinning", Warn, "app on cpus 0-1: no CPU left", "leave at least one CPU out"},
