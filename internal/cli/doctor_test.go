@@ -67,7 +67,7 @@ func TestDoctorCommand(t *testing.T) {
 		{"-strict fails on a bad finding", false, []string{"-strict"}, ExitRegression, "bad      cpu governor", "would invalidate measurements (-strict): cpu governor"},
 		{"-strict passes a tuned runner", true, []string{"-strict"}, ExitOK, "ok       cpu governor", ""},
 		{"no stackgate.toml here: pinning unknown", true, nil, ExitOK, "unknown  cpu pinning", ""},
-		{"the suite's pinning", true, []string{"-config", suite}, ExitOK, "app not pinned: shares the CPUs with the load generator", ""},
+		{"the suite's pinning", true, []string{"-config", suite}, ExitOK, "ok       cpu pinning                   not partitioned", ""},
 		{"a named config must exist", true, []string{"-config", "/nonexistent/stackgate.toml"}, ExitBadInput, "", "/nonexistent/stackgate.toml"},
 		{"-runs needs -noise", true, []string{"-runs", "3"}, ExitBadInput, "", "-runs needs -noise"},
 		{"-target is a percentage", true, []string{"-noise", "-target", "five"}, ExitBadInput, "", `-target "five"`},

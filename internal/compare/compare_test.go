@@ -60,14 +60,14 @@ func TestCompareLevels(t *testing.T) {
 			metric: metric.P99, want: Fail, reason: "p99 +20.0 % (p=0.0000054, fail tolerance 10 %)",
 		},
 		{
-			name: "p99 3 % worse, significant, inside the warn tolerance: pass",
-			base: with(quiet(), metric.P99, repeatSpread(50, 0.001)), head: with(quiet(), metric.P99, repeatSpread(51.5, 0.001)),
-			metric: metric.P99, want: Pass, reason: "changed, within the warn tolerance 5 %",
+			name: "p99 2 % worse, significant, inside the warn tolerance: pass",
+			base: with(quiet(), metric.P99, repeatSpread(50, 0.001)), head: with(quiet(), metric.P99, repeatSpread(51, 0.001)),
+			metric: metric.P99, want: Pass, reason: "changed, within the warn tolerance 3 %",
 		},
 		{
 			name: "throughput 3.5 % worse, significant: warn",
 			base: with(quiet(), metric.Throughput, repeatSpread(1000, 0.001)), head: with(quiet(), metric.Throughput, repeatSpread(965, 0.001)),
-			metric: metric.Throughput, want: Warn, reason: "throughput −3.5 % (p=0.0000054, beyond the warn tolerance 2 %)",
+			metric: metric.Throughput, want: Warn, reason: "throughput −3.5 % (p=0.0000054, beyond the warn tolerance 1 %)",
 		},
 		{
 			name: "p99 15 % worse but very noisy: inconclusive",
@@ -77,7 +77,7 @@ func TestCompareLevels(t *testing.T) {
 		{
 			name: "p99 7 % worse but very noisy: pass",
 			base: with(quiet(), metric.P99, wide(50)), head: with(quiet(), metric.P99, scaled(wide(50), 1.07)),
-			metric: metric.P99, want: Pass, reason: "p99 +7.0 % beyond the warn tolerance 5 % but not significant",
+			metric: metric.P99, want: Pass, reason: "p99 +7.0 % beyond the warn tolerance 3 % but not significant",
 		},
 		{
 			name: "throughput 10 % better: pass, improved", base: quiet(), head: with(quiet(), metric.Throughput, scaled(spread(1000), 1.1)),
@@ -149,7 +149,7 @@ func wide(v float64) []float64 { return repeatSpread(v, 0.1) }
 func TestCompareSetsDirectionAndTolerance(t *testing.T) {
 	v := Compare(Input{Base: newResult(scenario{"db", quiet()}), Head: newResult(scenario{"db", quiet()})}, defaultRules())
 	tp, er := findMetric(v, "db", metric.Throughput), findMetric(v, "db", metric.ErrorRate)
-	if tp.Better != BetterHigher || tp.Unit != "req/s" || tp.Tolerance != (Tolerance{Warn: 2, Fail: 5}) || !tp.Gated || tp.Absolute {
+	if tp.Better != BetterHigher || tp.Unit != "req/s" || tp.Tolerance != (Tolerance{Warn: 1, Fail: 5}) || !tp.Gated || tp.Absolute {
 		t.Errorf("throughput: %+v", tp)
 	}
 	if er.Better != BetterLower || !er.Absolute || er.Tolerance != (Tolerance{}) || !er.Gated {
@@ -631,7 +631,7 @@ func TestReasons(t *testing.T) {
 		want   string
 	}{
 		{"fail", with(quiet(), metric.P99, scaled(spread(50), 1.182)), metric.P99, "p99 +18.2 % (p=0.0000054, fail tolerance 10 %)"},
-		{"warn", with(quiet(), metric.Throughput, scaled(spread(1000), 0.969)), metric.Throughput, "throughput −3.1 % (p=0.0000054, beyond the warn tolerance 2 %)"},
+		{"warn", with(quiet(), metric.Throughput, scaled(spread(1000), 0.969)), metric.Throughput, "throughput −3.1 % (p=0.0000054, beyond the warn tolerance 1 %)"},
 		{"improved", with(quiet(), metric.Throughput, scaled(spread(1000), 1.084)), metric.Throughput, "throughput +8.4 % (improved, p=0.0000054)"},
 		{"no change", quiet(), metric.P99, "p99 +0.0 % (p=0.53, no significant change)"},
 		{"inconclusive", with(quiet(), metric.P99, scaled(spread(50), 1.14)), metric.P99, "p99 +14.0 % beyond the fail tolerance 10 % but not significant (p=0.2, needed ≤ 0.0033)"},

@@ -97,7 +97,7 @@ func TestNoiseOfTheSelfChecksSuite(t *testing.T) {
 func TestNoiseRows(t *testing.T) {
 	scenarios := map[string]map[string][]float64{
 		"json": {
-			metric.Throughput:   withCV(7, 20000, 0.005),
+			metric.Throughput:   withCV(7, 20000, 0.003),
 			metric.P99:          withCV(7, 2, 0.40),
 			metric.P50:          withCV(7, 1, 0.05),
 			metric.ErrorRate:    {0, 0, 0.1, 0, 0, 0.2, 0},
@@ -124,7 +124,7 @@ func TestNoiseRows(t *testing.T) {
 		{"json", metric.Throughput, func(m NoiseMetric) bool {
 			return m.Assessment == Real && m.Target == 5 && m.RunsNeeded > 0 && m.RunsNeeded <= 7
 		},
-			"0.5 % noise: a real 2 % gate, 5 % within the runs"},
+			"0.3 % noise: a real 1 % gate, 5 % within the runs"},
 		{"json", metric.P99, func(m NoiseMetric) bool {
 			return m.Assessment == Theatre && m.Detectable > m.Tolerance.Fail && m.RunsNeeded == 0
 		},

@@ -62,9 +62,13 @@ const (
 	ThreadsPeak       = "threads_peak"
 )
 
-// All lists every metric in report order.
+// All lists every metric in report order. The gated metrics' warn tolerances follow what A/B
+// mode was measured to see (bench/sensitivity, README "How the gate decides"): throughput
+// 1 % (a latency-bound scenario's pairs spread 0.3 %), p99 3 % (+2–4 % found at p ≤ 0.005).
+// A tolerance does not guard against false alarms — the test's α does — it says how large
+// a significant change must be to be reported as a regression.
 var All = []Metric{
-	{Name: Throughput, Timed: true, Unit: "req/s", Better: HigherIsBetter, Gated: true, Tolerance: Tolerance{Warn: 2, Fail: 5},
+	{Name: Throughput, Timed: true, Unit: "req/s", Better: HigherIsBetter, Gated: true, Tolerance: Tolerance{Warn: 1, Fail: 5},
 		Doc: "requests per second of the closed-loop throughput phase"},
 	{Name: ErrorRate, Unit: "%", Better: LowerIsBetter, Gated: true, Absolute: true,
 		Doc: "failed requests (socket errors, timeouts, wrong status or body) in percent of all requests of both phases"},
@@ -72,7 +76,7 @@ var All = []Metric{
 		Doc: "median latency at the fixed rate of the latency phase"},
 	{Name: P90, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 5, Fail: 10},
 		Doc: "90th percentile latency at the fixed rate"},
-	{Name: P99, Timed: true, Unit: "ms", Better: LowerIsBetter, Gated: true, Tolerance: Tolerance{Warn: 5, Fail: 10},
+	{Name: P99, Timed: true, Unit: "ms", Better: LowerIsBetter, Gated: true, Tolerance: Tolerance{Warn: 3, Fail: 10},
 		Doc: "99th percentile latency at the fixed rate"},
 	{Name: P999, Timed: true, Unit: "ms", Better: LowerIsBetter, Tolerance: Tolerance{Warn: 10, Fail: 20},
 		Doc: "99.9th percentile latency at the fixed rate"},

@@ -288,7 +288,7 @@ func TestChangeCharts(t *testing.T) {
 	if p99.bars[0].scenario != "db" || p99.bars[0].level != compare.Fail || p99.findings != 1 || len(p99.bars) != 3 || p99.total != 3 {
 		t.Errorf("p99 chart: %+v", p99)
 	}
-	if tp := charts[2]; tp.warn != -2 || tp.fail != -5 {
+	if tp := charts[2]; tp.warn != -1 || tp.fail != -5 {
 		t.Errorf("throughput's tolerances are on its bad side: warn %g, fail %g", tp.warn, tp.fail)
 	}
 	many := changeCharts(manyScenarios(100, 4))

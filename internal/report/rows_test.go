@@ -72,7 +72,7 @@ func TestFindingsOfARealVerdict(t *testing.T) {
 	}
 	want := []string{
 		"fail checkout p99: p=0.00000037, fail tolerance 10 %",
-		"warn search throughput: p=0.00000037, beyond the warn tolerance 2 %",
+		"warn search throughput: p=0.00000037, beyond the warn tolerance 1 %",
 		"inconclusive search p99: beyond the fail tolerance 10 % but not significant (p=",
 	}
 	if len(got) != len(want) {
