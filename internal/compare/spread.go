@@ -37,13 +37,15 @@ type Spread struct {
 
 // SpreadFor estimates the spread of a scenario's metric from the medians of a baseline's
 // recordings of the suite definition hash (the baseline itself is the newest history
-// point), or assumes drift percent when fewer than MinSpreadRecordings hold the metric.
+// point), or assumes drift percent (scaled for tail latencies, metric.DriftFactor) when
+// fewer than MinSpreadRecordings hold the metric.
 // The recordings may be of different revisions: what the code changed between them counts
 // as spread too, which can only make the gate more careful, never raise a false alarm. ok
 // is false when there is nothing to account for: a metric the machine's speed does not
 // move (counts, memory; metric.Timed), or a drift of 0 and no history.
 func SpreadFor(history []HistoryPoint, hash, scenario, name string, drift float64) (Spread, bool) {
-	if m, _ := metric.Lookup(name); !m.Timed {
+	m, _ := metric.Lookup(name)
+	if !m.Timed {
 		return Spread{}, false
 	}
 	var logs []float64
@@ -58,7 +60,7 @@ func SpreadFor(history []HistoryPoint, hash, scenario, name string, drift float6
 	if drift <= 0 {
 		return Spread{}, false
 	}
-	return Spread{SD: 100 * math.Log1p(drift/100)}, true
+	return Spread{SD: 100 * math.Log1p(m.AssumedDrift(drift)/100)}, true
 }
 
 // Quantile is the p-quantile of the change between two invocations, in units of the
