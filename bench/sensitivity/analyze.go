@@ -194,43 +194,42 @@ type design struct {
 // per-metric level a single regression faces among the scenario's 3 gated metrics at the
 // gate's α (0.01/3, no confirmation stage), with a warn tolerance.
 func designs() []design {
-	const level = 0.01 / 3
-	var out []design
-	out = append(out, design{"stackgate as configured (verdict: any gated warn/fail)", func(inv invocation) bool { return inv.Flagged }},
-		design{"this build's gate, the same runs judged again (full α)", func(inv invocation) bool { return inv.Today }})
+	out := []design{
+		{"stackgate as configured (verdict: any gated warn/fail)", func(inv invocation) bool { return inv.Flagged }},
+		{"this build's gate, the same runs judged again (full α)", func(inv invocation) bool { return inv.Today }},
+	}
 	for _, tol := range []float64{0.005, 0.01, 0.02} {
-		out = append(out,
-			design{fmt.Sprintf("unpaired Mann-Whitney, throughput, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				h, b := inv.Head[metric.Throughput], inv.Base[metric.Throughput]
-				return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterHigher) <= level && -relMedian(h, b) > tol
-			}},
-			design{fmt.Sprintf("paired signed-rank, throughput, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				d := inv.Pairs[metric.Throughput]
-				return compare.SignedRankP(d, compare.BetterHigher) <= level && -medianChange(d) > tol
-			}},
-			design{fmt.Sprintf("unpaired Mann-Whitney, cpu_per_req, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				h, b := inv.Head[metric.CPUPerRequest], inv.Base[metric.CPUPerRequest]
-				return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterLower) <= level && relMedian(h, b) > tol
-			}},
-			design{fmt.Sprintf("paired signed-rank, cpu_per_req, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				d := inv.Pairs[metric.CPUPerRequest]
-				return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > tol
-			}})
+		out = append(out, tests(metric.Throughput, compare.BetterHigher, tol)...)
+		out = append(out, tests(metric.CPUPerRequest, compare.BetterLower, tol)...)
 	}
 	// p99, the latency-bound scenario's gated metric, at its default warn tolerance and the
 	// one before.
 	for _, tol := range []float64{0.03, 0.05} {
-		out = append(out,
-			design{fmt.Sprintf("unpaired Mann-Whitney, p99, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				h, b := inv.Head[metric.P99], inv.Base[metric.P99]
-				return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, compare.BetterLower) <= level && relMedian(h, b) > tol
-			}},
-			design{fmt.Sprintf("paired signed-rank, p99, warn %.1f %%", 100*tol), func(inv invocation) bool {
-				d := inv.Pairs[metric.P99]
-				return compare.SignedRankP(d, compare.BetterLower) <= level && medianChange(d) > tol
-			}})
+		out = append(out, tests(metric.P99, compare.BetterLower, tol)...)
 	}
 	return out
+}
+
+// tests are the unpaired and the paired test of one metric: significant at the level a
+// single regression faces (0.01/3) and worse than tol.
+func tests(name, better string, tol float64) []design {
+	const level = 0.01 / 3
+	worse := func(change float64) bool {
+		if better == compare.BetterHigher {
+			change = -change
+		}
+		return change > tol
+	}
+	return []design{
+		{fmt.Sprintf("unpaired Mann-Whitney, %s, warn %.1f %%", name, 100*tol), func(inv invocation) bool {
+			h, b := inv.Head[name], inv.Base[name]
+			return len(h) > 0 && len(b) > 0 && compare.OneSidedP(h, b, better) <= level && worse(relMedian(h, b))
+		}},
+		{fmt.Sprintf("paired signed-rank, %s, warn %.1f %%", name, 100*tol), func(inv invocation) bool {
+			d := inv.Pairs[name]
+			return compare.SignedRankP(d, better) <= level && worse(medianChange(d))
+		}},
+	}
 }
 
 // relMedian is head's median against base's, relative.

@@ -16,7 +16,7 @@ func Preflight(s *config.Suite) error { return s.CheckMachine(thisMachine{}) }
 // thisMachine answers config.Machine's questions about the machine stackgate runs on.
 type thisMachine struct{}
 
-func (thisMachine) CheckCPUs(cpus []int) error { return stack.CheckCPUs(cpus) }
+func (thisMachine) CheckCPUs(cpus []int) error { return cpuset.Check(cpus) }
 func (thisMachine) CheckPartition(loadCPUs []int) error {
 	_, err := cpuset.Rest(loadCPUs)
 	return err

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stackgate/stackgate/internal/cpuset"
 	"github.com/stackgate/stackgate/internal/procfs"
 )
 
@@ -74,7 +75,7 @@ func describeGovernors(byGovernor map[string][]int) string {
 	}
 	var parts []string
 	for g, cpus := range byGovernor {
-		parts = append(parts, fmt.Sprintf("%s on cpus %s", g, cpuList(cpus)))
+		parts = append(parts, fmt.Sprintf("%s on cpus %s", g, cpuset.Format(cpus)))
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ", ")
@@ -125,22 +126,4 @@ func countCPUs(fsys fs.FS) int {
 		return 0
 	}
 	return procfs.FS{FS: proc}.CPUs().Count
-}
-
-// cpuList writes sorted CPUs the way the kernel does: "0-3,6".
-func cpuList(cpus []int) string {
-	var parts []string
-	for i := 0; i < len(cpus); {
-		j := i
-		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
-			j++
-		}
-		part := strconv.Itoa(cpus[i])
-		if j > i {
-			part += "-" + strconv.Itoa(cpus[j])
-		}
-		parts = append(parts, part)
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate/internal/config"
+	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
 // pinning checks that the suite keeps the stack's processes off the load generator's CPUs:
@@ -31,7 +32,7 @@ func pinning(suite *config.Suite, cpus int) Finding {
 			continue
 		}
 		cs := slices.Sorted(slices.Values(p.CPUs))
-		pinned = append(pinned, fmt.Sprintf("%s on cpus %s", p.Name, cpuList(cs)))
+		pinned = append(pinned, fmt.Sprintf("%s on cpus %s", p.Name, cpuset.Format(cs)))
 		used = append(used, cs...)
 	}
 	slices.Sort(used)
@@ -42,7 +43,7 @@ func pinning(suite *config.Suite, cpus int) Finding {
 		f.Fix = "measure on a runner with at least 2 CPUs"
 	case len(suite.Load.CPUs) > 0:
 		f.Status, f.Why = OK, ""
-		f.Value = fmt.Sprintf("load generator on cpus %s; the stack and PostgreSQL on the rest", cpuList(slices.Sorted(slices.Values(suite.Load.CPUs))))
+		f.Value = fmt.Sprintf("load generator on cpus %s; the stack and PostgreSQL on the rest", cpuset.Format(slices.Sorted(slices.Values(suite.Load.CPUs))))
 		if len(pinned) > 0 {
 			f.Value += " (" + strings.Join(pinned, "; ") + ")"
 		}

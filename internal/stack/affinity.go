@@ -9,9 +9,6 @@ import (
 	"github.com/stackgate/stackgate/internal/cpuset"
 )
 
-// CheckCPUs checks that every CPU exists and is available to stackgate itself.
-func CheckCPUs(cpus []int) error { return cpuset.Check(cpus) }
-
 // startPinned starts cmd with the given CPU affinity. Go has no affinity field in
 // SysProcAttr, but a child inherits the mask of the thread that forks it: lock a thread,
 // narrow its mask, fork, and restore. It runs on a goroutine of its own so that, should the

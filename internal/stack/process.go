@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/stackgate/stackgate/internal/cpuset"
 	"github.com/stackgate/stackgate/internal/procfs"
 )
 
@@ -85,7 +86,7 @@ func (p Process) validate() error {
 	case p.Ready.LogLine != nil && p.LogPath == "":
 		return errors.New("log-line readiness needs LogPath")
 	}
-	return CheckCPUs(p.CPUs)
+	return cpuset.Check(p.CPUs)
 }
 
 // invalid is the error for a process that cannot even be attempted.
